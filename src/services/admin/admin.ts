@@ -1,0 +1,213 @@
+/**
+ * Node administration: organisations, users, API tokens, collections and their permissions, and
+ * authentication of API tokens. Token secrets are shown once, at creation, and stored as SHA-256.
+ */
+import { ROLES, isAdmin, type Role, type Viewer } from '../../core/policy/viewer.js'
+import type { Issue } from '../../core/shared/errors.js'
+import { LIMITS } from '../../core/shared/limits.js'
+import { err, ok, type Result } from '../../core/shared/result.js'
+import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
+import type { ApiToken, Collection, CollectionPermission, Organisation, Tx, User } from '../../store/port.js'
+import type { ServiceDeps } from '../deps.js'
+
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._'()&,-]*$/u
+const USERNAME = /^[a-z0-9][a-z0-9._@-]{1,63}$/
+const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/
+export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1'
+
+function checkName(pointer: string, value: string, issues: Issue[]) {
+  if (value.length === 0 || value.length > LIMITS.maxNameLength) issues.push({ pointer, message: `must be 1 to ${LIMITS.maxNameLength} characters` })
+  else if (!NAME.test(value)) issues.push({ pointer, message: 'must start with a letter or digit and contain only letters, digits, spaces and ._\'()&,-' })
+}
+
+function invalid(issues: Issue[]) {
+  return err({ code: 'validation_failed' as const, issues })
+}
+
+function forbidden() {
+  return err({ code: 'forbidden' as const, reason: 'role' as const })
+}
+
+export interface CreatedToken {
+  readonly token: ApiToken
+  /** The secret: shown once, never stored. */
+  readonly secret: string
+}
+
+export function makeAdminService(deps: ServiceDeps) {
+  const { store, clock, ids, hasher, secrets } = deps
+  const now = () => storedTimestampFromMs(clock.nowMs())
+
+  async function createOrganisation(viewer: Viewer, input: { name: string }, repos: Tx = store): Promise<Result<Organisation>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const issues: Issue[] = []
+    checkName('/name', input.name, issues)
+    if (issues.length) return invalid(issues)
+    const id = ids.uuid()
+    return repos.orgs.create({ id, name: input.name, identityId: `identity--${ids.uuid()}`, createdAt: now() })
+  }
+
+  async function createUser(
+    viewer: Viewer,
+    input: { orgId: string; username: string; role: Role; password?: string },
+    repos: Tx = store,
+  ): Promise<Result<User>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const issues: Issue[] = []
+    if (!USERNAME.test(input.username)) issues.push({ pointer: '/username', message: 'must be 2 to 64 characters: lowercase letters, digits and ._@-' })
+    if (!(ROLES as readonly string[]).includes(input.role)) issues.push({ pointer: '/role', message: `must be one of ${ROLES.join(', ')}` })
+    if (input.password !== undefined && (input.password.length < 12 || input.password.length > 1024))
+      issues.push({ pointer: '/password', message: 'must be 12 to 1024 characters' })
+    if (issues.length) return invalid(issues)
+    if (!(await repos.orgs.get(input.orgId))) return err({ code: 'not_found', resource: 'organisation', id: input.orgId })
+    const passwordHash = input.password === undefined ? null : await secrets.hashPassword(input.password)
+    return repos.users.create({
+      id: ids.uuid(), orgId: input.orgId, username: input.username, role: input.role, passwordHash, createdAt: now(), disabledAt: null,
+    })
+  }
+
+  async function createToken(
+    viewer: Viewer,
+    input: { userId?: string; name: string; expiresAt?: string },
+    repos: Tx = store,
+  ): Promise<Result<CreatedToken>> {
+    // Users may create tokens for themselves; administrators for anyone.
+    const userId = input.userId ?? (viewer.kind === 'user' ? viewer.userId : undefined)
+    if (!userId) return invalid([{ pointer: '/userId', message: 'is required' }])
+    if (!isAdmin(viewer) && !(viewer.kind === 'user' && viewer.userId === userId)) return forbidden()
+    const issues: Issue[] = []
+    checkName('/name', input.name, issues)
+    let expiresAt: string | null = null
+    if (input.expiresAt !== undefined) {
+      expiresAt = toStoredTimestamp(input.expiresAt)
+      if (!expiresAt) issues.push({ pointer: '/expiresAt', message: 'must be an RFC 3339 UTC timestamp such as 2027-01-01T00:00:00Z' })
+      else if (expiresAt <= now()) issues.push({ pointer: '/expiresAt', message: 'must be in the future' })
+    }
+    if (issues.length) return invalid(issues)
+    if (!(await repos.users.get(userId))) return err({ code: 'not_found', resource: 'user', id: userId })
+    const secret = secrets.newToken()
+    const token: ApiToken = {
+      id: ids.uuid(), userId, name: input.name, prefix: secret.slice(0, 10), createdAt: now(), expiresAt, revokedAt: null, lastUsedAt: null,
+    }
+    const created = await repos.tokens.create(token, hasher.sha256(secret))
+    if (!created.ok) return created
+    return ok({ token: created.value, secret })
+  }
+
+  async function createCollection(
+    viewer: Viewer,
+    input: { title: string; description?: string; alias?: string },
+    repos: Tx = store,
+  ): Promise<Result<Collection>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const issues: Issue[] = []
+    checkName('/title', input.title, issues)
+    if (input.description !== undefined && input.description.length > 10_000) issues.push({ pointer: '/description', message: 'must be at most 10000 characters' })
+    if (input.alias !== undefined && !ALIAS.test(input.alias)) issues.push({ pointer: '/alias', message: 'must be 1 to 63 characters: lowercase letters, digits and -' })
+    if (issues.length) return invalid(issues)
+    return repos.collections.create({
+      id: ids.uuid(), title: input.title, description: input.description ?? null, alias: input.alias ?? null, mediaTypes: [STIX_MEDIA_TYPE], createdAt: now(),
+    })
+  }
+
+  return {
+    createOrganisation,
+    createUser,
+    createToken,
+    createCollection,
+
+    async listOrganisations(viewer: Viewer): Promise<Result<Organisation[]>> {
+      if (!isAdmin(viewer)) return forbidden()
+      return ok(await store.orgs.list())
+    },
+
+    async listUsers(viewer: Viewer, orgId?: string): Promise<Result<User[]>> {
+      if (!isAdmin(viewer)) return forbidden()
+      return ok(await store.users.list(orgId))
+    },
+
+    async setRole(viewer: Viewer, input: { userId: string; role: Role }): Promise<Result<User>> {
+      if (!isAdmin(viewer)) return forbidden()
+      if (!(ROLES as readonly string[]).includes(input.role)) return invalid([{ pointer: '/role', message: `must be one of ${ROLES.join(', ')}` }])
+      return store.users.setRole(input.userId, input.role)
+    },
+
+    async listTokens(viewer: Viewer, userId?: string): Promise<Result<ApiToken[]>> {
+      if (isAdmin(viewer)) return ok(await store.tokens.list(userId))
+      if (viewer.kind === 'user' && (userId === undefined || userId === viewer.userId)) return ok(await store.tokens.list(viewer.userId))
+      return forbidden()
+    },
+
+    async revokeToken(viewer: Viewer, tokenId: string): Promise<Result<ApiToken>> {
+      const mine = viewer.kind === 'user' ? (await store.tokens.list(viewer.userId)).some((t) => t.id === tokenId) : false
+      if (!isAdmin(viewer) && !mine) return err({ code: 'not_found', resource: 'token', id: tokenId })
+      return store.tokens.revoke(tokenId, now())
+    },
+
+    async setCollectionPermission(
+      viewer: Viewer,
+      input: { collection: string; orgId: string; canRead: boolean; canWrite: boolean },
+    ): Promise<Result<CollectionPermission>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const c = await store.collections.find(input.collection)
+      if (!c) return err({ code: 'not_found', resource: 'collection', id: input.collection })
+      if (!(await store.orgs.get(input.orgId))) return err({ code: 'not_found', resource: 'organisation', id: input.orgId })
+      return store.collections.setPermission({ collectionId: c.id, orgId: input.orgId, canRead: input.canRead, canWrite: input.canWrite })
+    },
+
+    async collectionPermissions(viewer: Viewer, collection: string): Promise<Result<CollectionPermission[]>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const c = await store.collections.find(collection)
+      if (!c) return err({ code: 'not_found', resource: 'collection', id: collection })
+      return ok(await store.collections.permissions(c.id))
+    },
+
+    /** The viewer an API token secret acts as, or null when the token is unknown, revoked or expired. */
+    async authenticateToken(secret: string): Promise<Viewer | null> {
+      if (secret.length < 8 || secret.length > 512) return null
+      const at = now()
+      const p = await store.tokens.findActiveByHash(hasher.sha256(secret), at)
+      if (!p) return null
+      void store.tokens.touch(p.token.id, at).catch(() => undefined)
+      return { kind: 'user', userId: p.user.id, username: p.user.username, orgId: p.org.id, role: p.user.role }
+    },
+
+    /**
+     * Creates a node: its host organisation, an administrator with an API token, and a default
+     * collection the host organisation may read and write. Fails with `conflict` when already done.
+     */
+    async initNode(input: { orgName: string; adminUsername: string; adminPassword?: string; nodeName: string }) {
+      if ((await store.meta.get('node.initialised_at')) !== null) return err({ code: 'conflict' as const, detail: 'this node is already initialised' })
+      const system: Viewer = { kind: 'system', name: 'init', orgId: '' }
+      return store.transaction(async (tx) => {
+        const org = await createOrganisation(system, { name: input.orgName }, tx)
+        if (!org.ok) return org
+        const user = await createUser(system, {
+          orgId: org.value.id, username: input.adminUsername, role: 'admin', ...(input.adminPassword !== undefined ? { password: input.adminPassword } : {}),
+        }, tx)
+        if (!user.ok) return user
+        const token = await createToken(system, { userId: user.value.id, name: 'initial admin token' }, tx)
+        if (!token.ok) return token
+        const collection = await createCollection(system, { title: 'Default', alias: 'default', description: 'The default collection of this node' }, tx)
+        if (!collection.ok) return collection
+        const perm = await tx.collections.setPermission({ collectionId: collection.value.id, orgId: org.value.id, canRead: true, canWrite: true })
+        if (!perm.ok) return perm
+        const at = now()
+        await tx.meta.set('node.name', input.nodeName)
+        await tx.meta.set('node.host_org', org.value.id)
+        await tx.meta.set('node.initialised_at', at)
+        return ok({ organisation: org.value, user: user.value, token: token.value, collection: collection.value })
+      })
+    },
+
+    async nodeInfo() {
+      return {
+        name: await store.meta.get('node.name'),
+        hostOrgId: await store.meta.get('node.host_org'),
+        initialisedAt: await store.meta.get('node.initialised_at'),
+      }
+    },
+  }
+}
+
+export type AdminService = ReturnType<typeof makeAdminService>

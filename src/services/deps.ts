@@ -1,0 +1,45 @@
+/**
+ * The narrow ports services depend on, besides storage. Implementations live in `src/platform`
+ * (node:crypto, the real clock) and tests pass fakes for clock and ids only.
+ */
+import type { Store } from '../store/port.js'
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  nowMs(): number
+}
+
+export interface Ids {
+  /** A random RFC 4122 version 4 UUID (STIX ids must be v4 or v5). */
+  uuid(): string
+}
+
+export interface Hasher {
+  sha256(data: string | Uint8Array): Uint8Array
+}
+
+export interface Secrets {
+  /** A new API token secret: high entropy, URL-safe, with a recognisable prefix. */
+  newToken(): string
+  /** Memory-hard password hash (scrypt) in a self-describing string. */
+  hashPassword(password: string): Promise<string>
+  verifyPassword(password: string, encoded: string): Promise<boolean>
+}
+
+/** The subset of pino the services use. */
+export interface Logger {
+  info(obj: object | string, msg?: string): void
+  warn(obj: object | string, msg?: string): void
+  error(obj: object | string, msg?: string): void
+  debug(obj: object | string, msg?: string): void
+  child(bindings: Record<string, unknown>): Logger
+}
+
+export interface ServiceDeps {
+  readonly store: Store
+  readonly clock: Clock
+  readonly ids: Ids
+  readonly hasher: Hasher
+  readonly secrets: Secrets
+  readonly logger: Logger
+}

@@ -1,0 +1,17 @@
+/**
+ * Where the pure per-object work of ingest runs. The default runs it inline; `platform/worker-preparer.ts`
+ * runs it in worker threads so parsing and validation overlap with storage on another core.
+ */
+import { prepareObject, type PrepareOutcome } from '../../core/ingest/prepare.js'
+
+export type RawItem = { readonly text: string } | { readonly value: unknown }
+
+export interface Preparer {
+  prepare(items: readonly RawItem[]): Promise<PrepareOutcome[]>
+  close(): Promise<void>
+}
+
+export const inlinePreparer: Preparer = {
+  prepare: async (items) => items.map((i) => prepareObject(i)),
+  close: async () => {},
+}

@@ -1,0 +1,149 @@
+/**
+ * The delivery half of the pipeline for collections: read → policy → out. TAXII and REST call these;
+ * they never reach the store themselves. A collection the viewer may not see answers `not_found`,
+ * exactly like a missing one.
+ */
+import { collectionAccess, type CollectionAccess } from '../../core/policy/collection-access.js'
+import type { Viewer } from '../../core/policy/viewer.js'
+import { err, ok, type Result } from '../../core/shared/result.js'
+import type { Collection, CollectionEntry, KeysetPosition, StatusRecord, VersionFilter } from '../../store/port.js'
+import type { ServiceDeps } from '../deps.js'
+
+/** TAXII filters in domain form (timestamps already in stored form). */
+export interface ObjectFilters {
+  readonly addedAfter?: string
+  readonly ids?: readonly string[]
+  readonly types?: readonly string[]
+  readonly versions?: VersionFilter
+  readonly specVersions?: readonly string[]
+}
+
+export interface EntriesPage {
+  readonly items: readonly CollectionEntry[]
+  readonly more: boolean
+  /** Where the next page starts, when `more`. */
+  readonly next: KeysetPosition | null
+}
+
+export interface CollectionView extends Collection {
+  readonly canRead: boolean
+  readonly canWrite: boolean
+}
+
+export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
+  const { store } = deps
+
+  async function access(viewer: Viewer, idOrAlias: string): Promise<Result<{ collection: Collection; access: CollectionAccess }>> {
+    const collection = await store.collections.find(idOrAlias)
+    if (!collection) return err({ code: 'not_found', resource: 'collection', id: idOrAlias })
+    const a = collectionAccess(viewer, await store.collections.permissionOf(collection.id, viewer.orgId))
+    if (!a.visible) return err({ code: 'not_found', resource: 'collection', id: idOrAlias })
+    return ok({ collection, access: a })
+  }
+
+  async function readable(viewer: Viewer, idOrAlias: string): Promise<Result<Collection>> {
+    const r = await access(viewer, idOrAlias)
+    if (!r.ok) return r
+    if (!r.value.access.canRead) return err({ code: 'forbidden', reason: 'collection' })
+    return ok(r.value.collection)
+  }
+
+  async function page(
+    collectionId: string,
+    filters: ObjectFilters,
+    after: KeysetPosition | null,
+    limit: number,
+    withContent: boolean,
+  ): Promise<EntriesPage> {
+    const p = await store.objects.query({ collectionId, ...filters, ...(after ? { after } : {}), limit, withContent })
+    const last = p.items[p.items.length - 1]
+    return { items: p.items, more: p.more, next: p.more && last ? { dateAdded: last.dateAdded, seq: last.seq } : null }
+  }
+
+  return {
+    /** Collections the viewer may see, with its rights on each. */
+    async listCollections(viewer: Viewer): Promise<CollectionView[]> {
+      const all = await store.collections.list()
+      const out: CollectionView[] = []
+      for (const c of all) {
+        const a = collectionAccess(viewer, await store.collections.permissionOf(c.id, viewer.orgId))
+        if (a.visible) out.push({ ...c, canRead: a.canRead, canWrite: a.canWrite })
+      }
+      return out
+    },
+
+    async getCollection(viewer: Viewer, idOrAlias: string): Promise<Result<CollectionView>> {
+      const r = await access(viewer, idOrAlias)
+      if (!r.ok) return r
+      return ok({ ...r.value.collection, canRead: r.value.access.canRead, canWrite: r.value.access.canWrite })
+    },
+
+    /** TAXII Get Objects / Get Manifest: one keyset page. */
+    async listObjects(
+      viewer: Viewer,
+      q: { collection: string; filters: ObjectFilters; after: KeysetPosition | null; limit: number; withContent: boolean },
+    ): Promise<Result<EntriesPage & { collectionId: string }>> {
+      const c = await readable(viewer, q.collection)
+      if (!c.ok) return c
+      return ok({ ...(await page(c.value.id, q.filters, q.after, q.limit, q.withContent)), collectionId: c.value.id })
+    },
+
+    /**
+     * TAXII Get An Object / Get Object Versions: one object's entries. `not_found` when the object
+     * has no entry matching the filters in this collection.
+     */
+    async objectEntries(
+      viewer: Viewer,
+      q: { collection: string; id: string; filters: ObjectFilters; after: KeysetPosition | null; limit: number; withContent: boolean },
+    ): Promise<Result<EntriesPage & { collectionId: string }>> {
+      const c = await readable(viewer, q.collection)
+      if (!c.ok) return c
+      const p = await page(c.value.id, { ...q.filters, ids: [q.id] }, q.after, q.limit, q.withContent)
+      if (p.items.length === 0 && q.after === null) return err({ code: 'not_found', resource: 'object', id: q.id })
+      return ok({ ...p, collectionId: c.value.id })
+    },
+
+    /** TAXII Delete An Object: needs read and write rights on the collection. */
+    async deleteObject(
+      viewer: Viewer,
+      q: { collection: string; id: string; versions?: VersionFilter; specVersions?: readonly string[] },
+    ): Promise<Result<{ removed: number }>> {
+      const r = await access(viewer, q.collection)
+      if (!r.ok) return r
+      if (!r.value.access.canRead || !r.value.access.canWrite) return err({ code: 'forbidden', reason: 'collection' })
+      const filter = { ...(q.versions ? { versions: q.versions } : {}), ...(q.specVersions ? { specVersions: q.specVersions } : {}) }
+      const removed = await store.transaction(async (tx) => {
+        const n = await tx.objects.removeFromCollection(r.value.collection.id, q.id, filter)
+        return n === 0 ? err({ code: 'not_found', resource: 'object', id: q.id }) : ok(n)
+      })
+      if (!removed.ok) return removed
+      return ok({ removed: removed.value })
+    },
+
+    /** TAXII Get Status: only the organisation that made the request may read its status. */
+    async getStatus(viewer: Viewer, q: { collection: string; statusId: string }): Promise<Result<StatusRecord>> {
+      const r = await access(viewer, q.collection)
+      if (!r.ok) return r
+      const s = await store.statuses.get(q.statusId)
+      const mine = s !== null && s.collectionId === r.value.collection.id && (s.orgId === viewer.orgId || viewer.kind === 'system' || viewer.role === 'admin')
+      if (!s || !mine) return err({ code: 'not_found', resource: 'status', id: q.statusId })
+      return ok(s)
+    },
+
+    /**
+     * Streams the latest version of every object in a collection (or every readable collection when
+     * `collection` is null) as canonical JSON strings, for export.
+     */
+    async exportLatest(viewer: Viewer, q: { collection: string | null; batchSize?: number }): Promise<Result<AsyncIterable<readonly string[]>>> {
+      if (q.collection !== null) {
+        const c = await readable(viewer, q.collection)
+        if (!c.ok) return c
+        return ok(store.objects.exportLatest(c.value.id, q.batchSize ?? 1000))
+      }
+      if (!(viewer.kind === 'system' || viewer.role === 'admin')) return err({ code: 'forbidden', reason: 'role' })
+      return ok(store.objects.exportLatest(null, q.batchSize ?? 1000))
+    },
+  }
+}
+
+export type ObjectsService = ReturnType<typeof makeObjectsService>

@@ -1,0 +1,373 @@
+/**
+ * The storage port: what services may ask of storage, in domain types only.
+ * Adapters (src/store/kysely) implement it for SQLite and PostgreSQL; the conformance suite
+ * (src/store/conformance) asserts the same behaviour on both. No Kysely or driver type leaks out.
+ *
+ * Conventions:
+ * - Timestamps are fixed-width UTC ISO-8601 text with microseconds, `2026-01-02T03:04:05.123456Z`
+ *   (see `core/stix/time.ts`: `toStoredTimestamp`). They sort in time order as text.
+ * - Ids are text. Internal ids are UUIDs; STIX ids are `type--uuid`.
+ * - Sequence numbers (`seq`) are integers assigned by the store, strictly increasing in insertion order.
+ */
+import type { Result } from '../core/shared/result.js'
+import type { DomainError } from '../core/shared/errors.js'
+import type { Role } from '../core/policy/viewer.js'
+
+// ---------------------------------------------------------------------------------------------
+// Organisations, users, tokens
+
+export interface Organisation {
+  readonly id: string
+  readonly name: string
+  /** The STIX `identity--…` id this organisation signs as (`created_by_ref`). */
+  readonly identityId: string
+  readonly createdAt: string
+}
+
+export interface User {
+  readonly id: string
+  readonly orgId: string
+  readonly username: string
+  readonly role: Role
+  /** A memory-hard password hash (scrypt, PHC-like string), or null for token-only users. */
+  readonly passwordHash: string | null
+  readonly createdAt: string
+  readonly disabledAt: string | null
+}
+
+export interface ApiToken {
+  readonly id: string
+  readonly userId: string
+  readonly name: string
+  /** First characters of the token, shown in listings so an operator can tell tokens apart. Not secret. */
+  readonly prefix: string
+  readonly createdAt: string
+  readonly expiresAt: string | null
+  readonly revokedAt: string | null
+  readonly lastUsedAt: string | null
+}
+
+/** A token found by its hash, with the user and organisation it acts for. */
+export interface TokenPrincipal {
+  readonly token: ApiToken
+  readonly user: User
+  readonly org: Organisation
+}
+
+export interface OrgStore {
+  create(org: Organisation): Promise<Result<Organisation>>
+  get(id: string): Promise<Organisation | null>
+  getByName(name: string): Promise<Organisation | null>
+  list(): Promise<Organisation[]>
+}
+
+export interface UserStore {
+  /** Fails with `conflict` when the username is taken. */
+  create(user: User): Promise<Result<User>>
+  get(id: string): Promise<User | null>
+  getByUsername(username: string): Promise<User | null>
+  list(orgId?: string): Promise<User[]>
+  setRole(id: string, role: Role): Promise<Result<User>>
+}
+
+export interface TokenStore {
+  /** Stores a token by the SHA-256 of its secret; the secret itself is never stored. */
+  create(token: ApiToken, secretHash: Uint8Array): Promise<Result<ApiToken>>
+  /** The live (not revoked, not expired at `now`) token with this secret hash, its user (not disabled) and org. */
+  findActiveByHash(secretHash: Uint8Array, now: string): Promise<TokenPrincipal | null>
+  list(userId?: string): Promise<ApiToken[]>
+  revoke(id: string, at: string): Promise<Result<ApiToken>>
+  /** Best effort, may be skipped under load: records when a token was last used. */
+  touch(id: string, at: string): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collections and permissions
+
+export interface Collection {
+  readonly id: string
+  readonly title: string
+  readonly description: string | null
+  readonly alias: string | null
+  readonly mediaTypes: readonly string[]
+  readonly createdAt: string
+}
+
+export interface CollectionPermission {
+  readonly collectionId: string
+  readonly orgId: string
+  readonly canRead: boolean
+  readonly canWrite: boolean
+}
+
+export interface CollectionStore {
+  /** Fails with `conflict` when the alias is taken. */
+  create(c: Collection): Promise<Result<Collection>>
+  get(id: string): Promise<Collection | null>
+  /** By id or by alias. */
+  find(idOrAlias: string): Promise<Collection | null>
+  list(): Promise<Collection[]>
+  /** Sets (inserts or replaces) one organisation's rights on a collection. */
+  setPermission(p: CollectionPermission): Promise<Result<CollectionPermission>>
+  permissions(collectionId: string): Promise<CollectionPermission[]>
+  /** This organisation's rights on this collection, or null when it has none. */
+  permissionOf(collectionId: string, orgId: string): Promise<CollectionPermission | null>
+  /** Number of object versions in the collection (for listings and metrics). */
+  countObjects(collectionId: string): Promise<number>
+}
+
+// ---------------------------------------------------------------------------------------------
+// STIX objects
+
+/** One object version ready to store: validated, canonicalised and hashed by the ingest pipeline. */
+export interface NewObjectVersion {
+  readonly stixId: string
+  readonly type: string
+  /** `2.1` (or `2.0` for legacy content accepted through import). */
+  readonly specVersion: string
+  /** Stored timestamp form, or null when the object has no such property (SCOs, some marking definitions). */
+  readonly created: string | null
+  readonly modified: string | null
+  /**
+   * What makes this version unique for its id: the stored `modified`, else `created`, else
+   * `h:` + hex content hash (objects without timestamps, such as SCOs, are versioned by content).
+   */
+  readonly versionKey: string
+  readonly revoked: boolean
+  readonly createdByRef: string | null
+  /** SHA-256 of `json` (32 bytes). */
+  readonly contentHash: Uint8Array
+  /** RFC 8785 canonical JSON of the whole object: every property kept, custom ones included. */
+  readonly json: string
+}
+
+/** What happened to one `NewObjectVersion` of a `putVersions` call, in input order. */
+export type PutOutcome =
+  /** Newly in the collection; `stored` is false when the same version was already stored (in another collection). */
+  | { readonly kind: 'added'; readonly seq: number; readonly stored: boolean }
+  /** This exact version (same id, version key and content hash) is already in the collection. */
+  | { readonly kind: 'duplicate' }
+  /** A different object with the same id and version key exists: a new version needs a new `modified`. */
+  | { readonly kind: 'conflict' }
+
+/** One object version as a member of a collection. */
+export interface CollectionEntry {
+  /** Membership sequence number: the tie-breaker after `dateAdded` in keyset pagination. */
+  readonly seq: number
+  readonly stixId: string
+  readonly type: string
+  readonly specVersion: string
+  /** TAXII version: `modified`, else `created`, else `dateAdded`. Stored timestamp form. */
+  readonly version: string
+  readonly dateAdded: string
+  readonly contentHash: Uint8Array
+  /** The canonical JSON; omitted when the query asked for `withContent: false`. */
+  readonly json?: string
+}
+
+/** TAXII `match[version]`: several values are OR-ed. */
+export interface VersionFilter {
+  readonly first: boolean
+  readonly last: boolean
+  readonly all: boolean
+  /** Exact versions (stored timestamp form). */
+  readonly versions: readonly string[]
+}
+
+/** A keyset position: the last (dateAdded, seq) already returned. */
+export interface KeysetPosition {
+  readonly dateAdded: string
+  readonly seq: number
+}
+
+export interface ObjectQuery {
+  readonly collectionId: string
+  /** Strictly after this stored timestamp. */
+  readonly addedAfter?: string
+  readonly ids?: readonly string[]
+  readonly types?: readonly string[]
+  /** Default when absent: `last` only. */
+  readonly versions?: VersionFilter
+  readonly specVersions?: readonly string[]
+  readonly after?: KeysetPosition
+  /** At least 1. The store fetches `limit + 1` rows to decide `more`. */
+  readonly limit: number
+  readonly withContent: boolean
+}
+
+export interface EntryPage {
+  readonly items: readonly CollectionEntry[]
+  readonly more: boolean
+}
+
+export interface ObjectStore {
+  /**
+   * Stores versions and adds them to a collection, all with the same `dateAdded`. Idempotent: a replay
+   * of the same batch adds nothing and reports duplicates. Duplicates inside one batch are detected too.
+   * Versions are append-only: an existing row is never changed.
+   */
+  putVersions(collectionId: string, items: readonly NewObjectVersion[], dateAdded: string): Promise<PutOutcome[]>
+  /** Collection members in (dateAdded, seq) order, filtered as TAXII asks. */
+  query(q: ObjectQuery): Promise<EntryPage>
+  /**
+   * Removes matching versions of one object from a collection (TAXII Delete An Object). The stored
+   * versions stay (they may be in other collections, and the transparency log refers to them).
+   * Returns how many memberships were removed.
+   */
+  removeFromCollection(
+    collectionId: string,
+    stixId: string,
+    filter: { readonly versions?: VersionFilter; readonly specVersions?: readonly string[] },
+  ): Promise<number>
+  /** Every stored version of an object (all collections), oldest first, with its canonical JSON. */
+  versionsOf(stixId: string): Promise<{ readonly seq: number; readonly versionKey: string; readonly json: string }[]>
+  /**
+   * Streams the latest version of every object in a collection (or in all collections when
+   * `collectionId` is null) in batches, for export. Keyset-paginated internally: no long-running query.
+   */
+  exportLatest(collectionId: string | null, batchSize: number): AsyncIterable<readonly string[]>
+}
+
+// ---------------------------------------------------------------------------------------------
+// TAXII status resources
+
+export interface StatusDetail {
+  readonly id: string
+  readonly version: string
+  readonly message?: string
+}
+
+export interface StatusRecord {
+  readonly id: string
+  readonly collectionId: string
+  /** `pending` while work remains, `complete` after. */
+  readonly status: 'pending' | 'complete'
+  readonly requestTimestamp: string
+  readonly totalCount: number
+  readonly successCount: number
+  readonly failureCount: number
+  readonly pendingCount: number
+  readonly successes: readonly StatusDetail[]
+  readonly failures: readonly StatusDetail[]
+  readonly pendings: readonly StatusDetail[]
+  /** The organisation whose request produced it: only it may read the status. */
+  readonly orgId: string
+}
+
+export interface StatusStore {
+  put(s: StatusRecord): Promise<void>
+  get(id: string): Promise<StatusRecord | null>
+  /** Deletes statuses whose requestTimestamp is before `before`; returns how many. */
+  purge(before: string): Promise<number>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import jobs (CLI and REST imports of bundle files; resumable)
+
+export interface ImportFailure {
+  /** Zero-based position of the object in the bundle's `objects` array. */
+  readonly index: number
+  readonly id: string | null
+  readonly code: string
+  readonly message: string
+  readonly pointer?: string
+}
+
+export interface ImportJob {
+  readonly id: string
+  readonly collectionId: string
+  /** What the user imported (a file name), for display. */
+  readonly source: string
+  /** A fingerprint of the source content (SHA-256 hex) so a re-run of the same file resumes the job. */
+  readonly fingerprint: string
+  readonly state: 'running' | 'completed' | 'failed'
+  /** Objects of the bundle already processed, in bundle order: a resume skips this many. */
+  readonly processed: number
+  readonly added: number
+  readonly duplicates: number
+  readonly failed: number
+  /** The first `LIMITS.maxReportedFailures` failures; `failed` keeps the exact count. */
+  readonly failures: readonly ImportFailure[]
+  readonly error: string | null
+  readonly createdBy: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface ImportProgress {
+  readonly processed: number
+  readonly added: number
+  readonly duplicates: number
+  readonly failed: number
+  readonly newFailures: readonly ImportFailure[]
+  readonly at: string
+}
+
+export interface JobStore {
+  create(job: ImportJob): Promise<ImportJob>
+  get(id: string): Promise<ImportJob | null>
+  list(limit: number): Promise<ImportJob[]>
+  /** The running job for this collection and fingerprint, if a previous run stopped midway. */
+  findRunning(collectionId: string, fingerprint: string): Promise<ImportJob | null>
+  /** Adds a batch's counts (deltas) and sets `processed` (absolute); call inside the batch's transaction. */
+  advance(id: string, p: ImportProgress): Promise<void>
+  finish(id: string, state: 'completed' | 'failed', error: string | null, at: string): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node metadata (key/value)
+
+export interface MetaStore {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+/** Everything a transaction can reach. */
+export interface Tx {
+  readonly orgs: OrgStore
+  readonly users: UserStore
+  readonly tokens: TokenStore
+  readonly collections: CollectionStore
+  readonly objects: ObjectStore
+  readonly statuses: StatusStore
+  readonly jobs: JobStore
+  readonly meta: MetaStore
+}
+
+/** Engine differences, named (Kysely's DialectAdapter idea). */
+export interface StoreCapabilities {
+  /** Several processes and connections may use the database at once (PostgreSQL). */
+  readonly multipleConnections: boolean
+}
+
+export interface Store extends Tx {
+  readonly engine: 'sqlite' | 'postgres'
+  readonly capabilities: StoreCapabilities
+  /**
+   * Runs `fn` in one transaction. Commits when `fn` returns `ok`, rolls back when it returns `err`
+   * (the Result is passed through) or throws (the error is rethrown). Nested calls are not supported.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>): Promise<Result<T, DomainError>>
+  /** Applies pending migrations; returns the names applied. Run at start and by `entente migrate`. */
+  migrate(): Promise<string[]>
+  /** Names of migrations applied and pending. */
+  migrationStatus(): Promise<{ readonly applied: string[]; readonly pending: string[] }>
+  /** Cheap liveness check for /healthz. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** How to open a store. Config builds this; the store never reads config itself. */
+export type StoreOptions =
+  | { readonly driver: 'sqlite'; readonly path: string; readonly synchronous?: 'FULL' | 'NORMAL' }
+  | {
+      readonly driver: 'postgres'
+      readonly url: string
+      readonly poolMax?: number
+      /** PostgreSQL schema to use (tests use one schema per file); created if missing. */
+      readonly schema?: string
+      readonly statementTimeoutMs?: number
+    }
