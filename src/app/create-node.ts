@@ -1,0 +1,117 @@
+/**
+ * The composition root: config → logger → store → migrate → services → HTTP. Shared by
+ * `entente serve` and every other CLI command. The only module that knows concrete adapters.
+ */
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import pino from 'pino'
+import type { Config } from '../config/schema.js'
+import { buildApp } from '../http/app.js'
+import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
+import { makeSpool } from '../platform/import-files.js'
+import { createWorkerPreparer } from '../platform/worker-preparer.js'
+import type { Logger } from '../services/deps.js'
+import { makeServices, type Services } from '../services/index.js'
+import type { Preparer } from '../services/pipeline/preparer.js'
+import { openStore } from '../store/kysely/open.js'
+import type { Store, StoreOptions } from '../store/port.js'
+import { storedTimestampFromMs } from '../core/stix/time.js'
+
+export interface EntenteNode {
+  readonly config: Readonly<Config>
+  readonly store: Store
+  readonly services: Services
+  readonly logger: pino.Logger
+  close(): Promise<void>
+}
+
+/** The store options a config describes. */
+export function storeOptions(config: Readonly<Config>): StoreOptions {
+  const db = config.db
+  if (db.driver === 'sqlite') return { driver: 'sqlite', path: db.path, synchronous: db.synchronous }
+  return {
+    driver: 'postgres',
+    url: db.url,
+    poolMax: db.poolMax,
+    statementTimeoutMs: db.statementTimeoutMs,
+    ...(db.schema !== undefined ? { schema: db.schema } : {}),
+  }
+}
+
+/** The root logger: JSON lines on stderr (stdout is for command results), secrets redacted. */
+export function createLogger(config: Readonly<Config>): pino.Logger {
+  return pino(
+    {
+      level: config.log.level,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.secret'], censor: '[redacted]' },
+    },
+    config.log.pretty ? pino.transport({ target: 'pino-pretty', options: { destination: 2 } }) : pino.destination(2),
+  )
+}
+
+/**
+ * Opens a node: the store (migrated unless `migrate: false`) and its services.
+ * `workers`: prepare objects in worker threads (imports); default false.
+ */
+export async function openNode(
+  config: Readonly<Config>,
+  opts: { logger?: pino.Logger; migrate?: boolean; workers?: boolean } = {},
+): Promise<EntenteNode> {
+  const logger = opts.logger ?? createLogger(config)
+  if (config.db.driver === 'sqlite' && config.db.path !== ':memory:') await mkdir(dirname(config.db.path), { recursive: true })
+  const store = await openStore(storeOptions(config))
+  try {
+    if (opts.migrate !== false) {
+      const applied = await store.migrate()
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied')
+    }
+  } catch (e) {
+    await store.close()
+    throw e
+  }
+  const preparer: Preparer | undefined = opts.workers ? createWorkerPreparer() : undefined
+  const services = makeServices({
+    store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
+    ...(preparer ? { preparer } : {}),
+  })
+  return {
+    config, store, services, logger,
+    async close() {
+      await preparer?.close()
+      await store.close()
+    },
+  }
+}
+
+/** Starts the HTTP server on the configured address; resolves with the URL it listens on. */
+export async function serveNode(node: EntenteNode): Promise<{ url: string; close(): Promise<void> }> {
+  const { config, services, logger } = node
+  const spool = makeSpool()
+  const app = await buildApp({
+    services,
+    logger,
+    options: {
+      nodeName: config.node.name,
+      ...(config.node.baseUrl !== undefined ? { baseUrl: config.node.baseUrl } : {}),
+      bodyLimit: config.http.bodyLimit,
+      trustProxy: config.http.trustProxy,
+      taxii: config.taxii,
+      metrics: config.metrics.enabled,
+      imports: { spool: (body) => spool.spool(body, 4 * 1024 * 1024 * 1024), read: spool.read, remove: spool.remove },
+    },
+  })
+  const url = await app.listen({ host: config.http.host, port: config.http.port })
+  // Status resources are kept for at least statusRetentionHours (TAXII asks for 24 h at least).
+  const purge = setInterval(() => {
+    const before = storedTimestampFromMs(Date.now() - config.taxii.statusRetentionHours * 3600_000)
+    node.store.statuses.purge(before).catch((e: unknown) => logger.warn({ err: e }, 'status purge failed'))
+  }, 3600_000)
+  purge.unref()
+  return {
+    url,
+    async close() {
+      clearInterval(purge)
+      await app.close()
+    },
+  }
+}

@@ -1,0 +1,140 @@
+import type { Command } from 'commander'
+import { ROLES, type Role } from '../../core/policy/viewer.js'
+import { cliViewer, must, nodeOptions, withNode, type NodeFlags } from '../context.js'
+import { EXIT, fail, printResult } from '../output.js'
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return '(none)'
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')
+}
+
+export function registerAdmin(program: Command) {
+  // --- tokens
+  const token = program.command('token').description('API tokens (shown once, stored hashed)')
+  nodeOptions(token.command('create'))
+    .description('create an API token for a user')
+    .option('--user <username>', 'user the token acts as', 'admin')
+    .requiredOption('--name <name>', 'what the token is for, e.g. "misp-sync"')
+    .option('--expires <timestamp>', 'expiry, RFC 3339 UTC (e.g. 2027-06-30T00:00:00Z)')
+    .action(async (flags: NodeFlags & { user: string; name: string; expires?: string }) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'token')
+        const user = await node.store.users.getByUsername(flags.user)
+        if (!user) fail(66, `not_found: user ${flags.user} does not exist`)
+        const t = must(await node.services.admin.createToken(viewer, { userId: user.id, name: flags.name, ...(flags.expires ? { expiresAt: flags.expires } : {}) }))
+        printResult(
+          { id: t.token.id, name: t.token.name, user: user.username, expiresAt: t.token.expiresAt, secret: t.secret },
+          { json: flags.json === true, human: () => `Token ${t.token.id} for ${user.username} (shown once, store it now):\n  ${t.secret}` },
+        )
+      })
+    })
+  nodeOptions(token.command('list'))
+    .description('list API tokens (never their secrets)')
+    .action(async (flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const tokens = must(await node.services.admin.listTokens(await cliViewer(node, 'token')))
+        printResult(tokens, {
+          json: flags.json === true,
+          human: () => table([['ID', 'NAME', 'PREFIX', 'CREATED', 'EXPIRES', 'REVOKED'], ...tokens.map((t) => [t.id, t.name, `${t.prefix}…`, t.createdAt, t.expiresAt ?? '-', t.revokedAt ?? '-'])]),
+        })
+      })
+    })
+  nodeOptions(token.command('revoke'))
+    .description('revoke an API token')
+    .argument('<id>', 'token id')
+    .action(async (id: string, flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const t = must(await node.services.admin.revokeToken(await cliViewer(node, 'token'), id))
+        printResult(t, { json: flags.json === true, human: () => `revoked ${t.id}` })
+      })
+    })
+
+  // --- collections
+  const collection = program.command('collection').description('TAXII collections and who may read or write them')
+  nodeOptions(collection.command('create'))
+    .description('create a collection (the host organisation may read and write it)')
+    .requiredOption('--title <title>', 'title')
+    .option('--alias <alias>', 'short name usable instead of the id')
+    .option('--description <text>', 'description')
+    .action(async (flags: NodeFlags & { title: string; alias?: string; description?: string }) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'collection')
+        const c = must(await node.services.admin.createCollection(viewer, { title: flags.title, ...(flags.alias ? { alias: flags.alias } : {}), ...(flags.description ? { description: flags.description } : {}) }))
+        must(await node.services.admin.setCollectionPermission(viewer, { collection: c.id, orgId: viewer.orgId, canRead: true, canWrite: true }))
+        printResult(c, { json: flags.json === true, human: () => `created collection ${c.title} (${c.id})${c.alias ? ` alias ${c.alias}` : ''}` })
+      })
+    })
+  nodeOptions(collection.command('list'))
+    .description('list collections')
+    .action(async (flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'collection')
+        const list = await node.services.objects.listCollections(viewer)
+        const rows = await Promise.all(list.map(async (c) => ({ ...c, objects: await node.store.collections.countObjects(c.id) })))
+        printResult(rows, {
+          json: flags.json === true,
+          human: () => table([['ID', 'ALIAS', 'TITLE', 'OBJECTS'], ...rows.map((c) => [c.id, c.alias ?? '-', c.title, String(c.objects)])]),
+        })
+      })
+    })
+  nodeOptions(collection.command('grant'))
+    .description("set an organisation's rights on a collection")
+    .argument('<collection>', 'collection id or alias')
+    .requiredOption('--org <name|id>', 'organisation')
+    .option('--read', 'may read')
+    .option('--write', 'may write')
+    .action(async (c: string, flags: NodeFlags & { org: string; read?: boolean; write?: boolean }) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'collection')
+        const org = (await node.store.orgs.getByName(flags.org)) ?? (await node.store.orgs.get(flags.org))
+        if (!org) fail(66, `not_found: organisation ${flags.org} does not exist`)
+        const p = must(await node.services.admin.setCollectionPermission(viewer, { collection: c, orgId: org.id, canRead: flags.read === true, canWrite: flags.write === true }))
+        printResult(p, { json: flags.json === true, human: () => `${org.name} on ${c}: read ${p.canRead ? 'yes' : 'no'}, write ${p.canWrite ? 'yes' : 'no'}` })
+      })
+    })
+
+  // --- organisations and users
+  const org = program.command('org').description('organisations hosted on this node')
+  nodeOptions(org.command('create'))
+    .description('create an organisation')
+    .requiredOption('--name <name>', 'name')
+    .action(async (flags: NodeFlags & { name: string }) => {
+      await withNode(flags, async (node) => {
+        const o = must(await node.services.admin.createOrganisation(await cliViewer(node, 'org'), { name: flags.name }))
+        printResult(o, { json: flags.json === true, human: () => `created organisation ${o.name} (${o.id})` })
+      })
+    })
+  nodeOptions(org.command('list'))
+    .description('list organisations')
+    .action(async (flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const list = must(await node.services.admin.listOrganisations(await cliViewer(node, 'org')))
+        printResult(list, { json: flags.json === true, human: () => table([['ID', 'NAME', 'IDENTITY'], ...list.map((o) => [o.id, o.name, o.identityId])]) })
+      })
+    })
+  const user = program.command('user').description('users and their roles')
+  nodeOptions(user.command('create'))
+    .description('create a user')
+    .requiredOption('--org <name|id>', 'organisation')
+    .requiredOption('--username <name>', 'user name')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`, 'analyst')
+    .action(async (flags: NodeFlags & { org: string; username: string; role: string }) => {
+      if (!(ROLES as readonly string[]).includes(flags.role)) fail(EXIT.usage, `--role must be one of ${ROLES.join(', ')}`)
+      await withNode(flags, async (node) => {
+        const o = (await node.store.orgs.getByName(flags.org)) ?? (await node.store.orgs.get(flags.org))
+        if (!o) fail(66, `not_found: organisation ${flags.org} does not exist`)
+        const u = must(await node.services.admin.createUser(await cliViewer(node, 'user'), { orgId: o.id, username: flags.username, role: flags.role as Role }))
+        printResult({ id: u.id, username: u.username, role: u.role, orgId: u.orgId }, { json: flags.json === true, human: () => `created ${u.role} ${u.username} in ${o.name}` })
+      })
+    })
+  nodeOptions(user.command('list'))
+    .description('list users')
+    .action(async (flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const list = must(await node.services.admin.listUsers(await cliViewer(node, 'user')))
+        const rows = list.map((u) => ({ id: u.id, username: u.username, role: u.role, orgId: u.orgId }))
+        printResult(rows, { json: flags.json === true, human: () => table([['ID', 'USERNAME', 'ROLE', 'ORG'], ...rows.map((u) => [u.id, u.username, u.role, u.orgId])]) })
+      })
+    })
+}

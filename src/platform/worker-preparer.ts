@@ -1,0 +1,81 @@
+/**
+ * A Preparer that parses, validates and canonicalises objects in worker threads, so that on a
+ * multi-core machine the main thread only hashes and stores. Batches are split across workers and
+ * results come back in input order.
+ */
+import { Worker } from 'node:worker_threads'
+import { availableParallelism } from 'node:os'
+import type { PrepareOutcome } from '../core/ingest/prepare.js'
+import type { Preparer, RawItem } from '../services/pipeline/preparer.js'
+
+interface Pending {
+  resolve(v: PrepareOutcome[]): void
+  reject(e: Error): void
+}
+
+class PrepareWorker {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private failed: Error | null = null
+
+  constructor() {
+    const here = import.meta.url
+    const isTs = here.endsWith('.ts')
+    const file = new URL(isTs ? './prepare-worker.ts' : './prepare-worker.js', here)
+    this.worker = new Worker(file, isTs ? { execArgv: ['--import', 'tsx'] } : {})
+    this.worker.unref()
+    this.worker.on('message', (m: { id: number; results: PrepareOutcome[] }) => {
+      const p = this.pending.get(m.id)
+      this.pending.delete(m.id)
+      p?.resolve(m.results)
+    })
+    const die = (e: Error) => {
+      this.failed = e
+      for (const p of this.pending.values()) p.reject(e)
+      this.pending.clear()
+    }
+    this.worker.on('error', die)
+    this.worker.on('exit', (code) => {
+      if (code !== 0) die(new Error(`prepare worker exited with code ${code}`))
+    })
+  }
+
+  run(items: readonly RawItem[]): Promise<PrepareOutcome[]> {
+    if (this.failed) return Promise.reject(this.failed)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.worker.postMessage({ id, items })
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate()
+  }
+}
+
+/**
+ * Creates a pool of `size` workers (default: one less than the cores, at least one). Batches smaller
+ * than `minParallel` items are split over fewer workers to keep message overhead low.
+ */
+export function createWorkerPreparer(size = Math.max(1, availableParallelism() - 1), minParallel = 256): Preparer {
+  const workers = Array.from({ length: size }, () => new PrepareWorker())
+  let rr = 0
+  return {
+    async prepare(items) {
+      if (items.length === 0) return []
+      const parts = Math.max(1, Math.min(workers.length, Math.floor(items.length / minParallel)))
+      const size = Math.ceil(items.length / parts)
+      const jobs: Promise<PrepareOutcome[]>[] = []
+      for (let i = 0; i < parts; i++) {
+        const w = workers[(rr++) % workers.length] as PrepareWorker
+        jobs.push(w.run(items.slice(i * size, (i + 1) * size)))
+      }
+      return (await Promise.all(jobs)).flat()
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()))
+    },
+  }
+}
