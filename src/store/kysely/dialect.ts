@@ -1,0 +1,49 @@
+/**
+ * What a dialect module (`dialects/sqlite.ts`, `dialects/postgres.ts`) provides. The engine-specific
+ * code lives only in those two modules; everything else in `store/kysely` is written against this.
+ */
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely'
+import type { NewObjectVersion, PutOutcome } from '../port.js'
+import type { EngineCapabilities } from './capabilities.js'
+import type { DB } from './schema.js'
+
+export type Engine = 'sqlite' | 'postgres'
+
+/** The narrow view of a dialect that migrations receive: DDL building blocks that differ per engine. */
+export interface MigrationDialect {
+  readonly engine: Engine
+  /** Column type of an integer sequence primary key (`integer` on SQLite, `bigint` on PostgreSQL). */
+  readonly sequenceType: 'integer' | 'bigint'
+  /** Makes a column the store-assigned, strictly increasing sequence primary key. */
+  sequencePrimaryKey(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Column type for byte strings (hashes): `blob` on SQLite, `bytea` on PostgreSQL. */
+  readonly bytesType: 'blob' | 'bytea'
+}
+
+/**
+ * An engine-specific implementation of the `putVersions` hot path. It runs inside a transaction that
+ * the caller (the objects repository) already holds; `db` is that transaction.
+ */
+export type PutVersionsFastPath = (
+  db: Kysely<DB>,
+  collectionId: string,
+  items: readonly NewObjectVersion[],
+  dateAdded: string,
+) => Promise<PutOutcome[]>
+
+export interface StoreDialect extends MigrationDialect {
+  readonly capabilities: EngineCapabilities
+  /** The root Kysely instance (no transaction). */
+  readonly db: Kysely<DB>
+  /** Schema that holds Kysely's migration tables (PostgreSQL), so other schemas' tables are not mistaken for ours. */
+  readonly migrationTableSchema: string | undefined
+  /**
+   * Runs `fn` (which opens a transaction) exclusively with respect to the other transactions of this
+   * store. SQLite: a FIFO async mutex (one connection). PostgreSQL: no-op (MVCC and row locks).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /** Present when the engine has a faster way than the portable Kysely path (SQLite prepared statements). */
+  readonly putVersions: PutVersionsFastPath | undefined
+  /** Releases the pool / closes the database. */
+  close(): Promise<void>
+}

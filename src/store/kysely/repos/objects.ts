@@ -1,0 +1,325 @@
+import type { Kysely } from 'kysely'
+import type {
+  CollectionEntry,
+  EntryPage,
+  NewObjectVersion,
+  ObjectQuery,
+  ObjectStore,
+  PutOutcome,
+} from '../../port.js'
+import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
+import type { DB } from '../schema.js'
+import { affected, chunksFor, type RepoContext } from './context.js'
+import { LATEST_ONLY, inList, versionCondition } from './objects-filters.js'
+
+const OBJECT_COLUMNS = 10
+const MEMBERSHIP_COLUMNS = 7
+
+const keyOf = (stixId: string, versionKey: string) => `${stixId}\u0000${versionKey}`
+
+/**
+ * The portable `putVersions`: multi-row `insert … on conflict do nothing returning`, chunked below the
+ * engine's parameter limit, then one pass over the items in input order.
+ *
+ * Semantics (the same as storing the items one by one, in order, which the SQLite fast path does):
+ * - a version not stored yet is stored and added (`added`, stored: true);
+ * - a stored version with the same hash: `duplicate` when already in the collection, else it is added
+ *   (`added`, stored: false);
+ * - a stored version with another hash: `conflict`.
+ * So the second occurrence of an id + version key in one batch is a `duplicate` when it has the same
+ * hash as the version that is stored by then, and a `conflict` otherwise.
+ */
+async function putVersionsPortable(
+  db: Kysely<DB>,
+  maxParameters: number,
+  collectionId: string,
+  items: readonly NewObjectVersion[],
+  dateAdded: string,
+): Promise<PutOutcome[]> {
+  // 1. One insert attempt per distinct (stix_id, version_key), using its first occurrence.
+  const firsts = new Map<string, NewObjectVersion>()
+  for (const it of items) {
+    const k = keyOf(it.stixId, it.versionKey)
+    if (!firsts.has(k)) firsts.set(k, it)
+  }
+  const state = new Map<string, { seq: number; hash: Uint8Array; stored: boolean }>()
+  for (const chunk of chunksFor([...firsts.values()], OBJECT_COLUMNS, maxParameters)) {
+    const rows = await db
+      .insertInto('stix_objects')
+      .values(
+        chunk.map((it) => ({
+          stix_id: it.stixId,
+          type: it.type,
+          spec_version: it.specVersion,
+          created: it.created,
+          modified: it.modified,
+          version_key: it.versionKey,
+          revoked: encodeBool(it.revoked),
+          created_by_ref: it.createdByRef,
+          content_hash: encodeBytes(it.contentHash),
+          json: it.json,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['stix_id', 'version_key']).doNothing())
+      .returning(['seq', 'stix_id', 'version_key'])
+      .execute()
+    // RETURNING order is not guaranteed: match rows by key.
+    for (const r of rows) {
+      const k = keyOf(r.stix_id, r.version_key)
+      const it = firsts.get(k)
+      if (it) state.set(k, { seq: decodeInt(r.seq, 'seq'), hash: it.contentHash, stored: true })
+    }
+  }
+
+  // 2. The versions that were already stored: their seq and hash.
+  const missing = [...firsts.entries()].filter(([k]) => !state.has(k)).map(([, it]) => it)
+  for (const chunk of chunksFor(missing, 2, maxParameters)) {
+    const wanted = new Set(chunk.map((it) => keyOf(it.stixId, it.versionKey)))
+    const rows = await db
+      .selectFrom('stix_objects')
+      .select(['seq', 'stix_id', 'version_key', 'content_hash'])
+      .where('stix_id', 'in', [...new Set(chunk.map((it) => it.stixId))])
+      .where('version_key', 'in', [...new Set(chunk.map((it) => it.versionKey))])
+      .execute()
+    for (const r of rows) {
+      const k = keyOf(r.stix_id, r.version_key)
+      if (wanted.has(k)) state.set(k, { seq: decodeInt(r.seq, 'seq'), hash: decodeBytes(r.content_hash), stored: false })
+    }
+  }
+
+  // 3. Which of those are already in this collection.
+  const member = new Set<number>()
+  const existingSeqs = [...state.values()].filter((s) => !s.stored).map((s) => s.seq)
+  for (const chunk of chunksFor(existingSeqs, 1, maxParameters - 1)) {
+    const rows = await db
+      .selectFrom('collection_objects')
+      .select('object_seq')
+      .where('collection_id', '=', collectionId)
+      .where('object_seq', 'in', chunk)
+      .execute()
+    for (const r of rows) member.add(decodeInt(r.object_seq, 'object_seq'))
+  }
+
+  // 4. Outcomes in input order; memberships to add in the same order (so their seqs follow it).
+  const out: (PutOutcome | { kind: 'pending'; objectSeq: number; stored: boolean })[] = []
+  const adds: { objectSeq: number; it: NewObjectVersion }[] = []
+  for (const it of items) {
+    const s = state.get(keyOf(it.stixId, it.versionKey))
+    if (!s) throw new Error(`store: version ${it.stixId} ${it.versionKey} neither inserted nor found`)
+    if (!sameBytes(s.hash, it.contentHash)) out.push({ kind: 'conflict' })
+    else if (member.has(s.seq)) out.push({ kind: 'duplicate' })
+    else {
+      member.add(s.seq)
+      out.push({ kind: 'pending', objectSeq: s.seq, stored: s.stored })
+      adds.push({ objectSeq: s.seq, it })
+    }
+  }
+
+  // 5. Insert the memberships. A row not returned was added meanwhile by a concurrent transaction.
+  const membershipSeq = new Map<number, number>()
+  for (const chunk of chunksFor(adds, MEMBERSHIP_COLUMNS, maxParameters)) {
+    const rows = await db
+      .insertInto('collection_objects')
+      .values(
+        chunk.map(({ objectSeq, it }) => ({
+          collection_id: collectionId,
+          object_seq: objectSeq,
+          stix_id: it.stixId,
+          type: it.type,
+          spec_version: it.specVersion,
+          version: it.modified ?? it.created ?? dateAdded,
+          date_added: dateAdded,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['collection_id', 'object_seq']).doNothing())
+      .returning(['seq', 'object_seq'])
+      .execute()
+    for (const r of rows) membershipSeq.set(decodeInt(r.object_seq, 'object_seq'), decodeInt(r.seq, 'seq'))
+  }
+  return out.map((o): PutOutcome => {
+    if (o.kind !== 'pending') return o
+    const seq = membershipSeq.get(o.objectSeq)
+    return seq === undefined ? { kind: 'duplicate' } : { kind: 'added', seq, stored: o.stored }
+  })
+}
+
+export function makeObjectRepo(ctx: RepoContext): ObjectStore {
+  const { db, dialect } = ctx
+  return {
+    putVersions(collectionId, items, dateAdded) {
+      if (items.length === 0) return Promise.resolve([])
+      return ctx.atomic((tx) =>
+        dialect.putVersions
+          ? dialect.putVersions(tx, collectionId, items, dateAdded)
+          : putVersionsPortable(tx, dialect.capabilities.maxParameters, collectionId, items, dateAdded),
+      )
+    },
+
+    async query(q: ObjectQuery): Promise<EntryPage> {
+      const limit = Math.max(1, Math.floor(q.limit))
+      const rows = await db
+        .selectFrom('collection_objects as co')
+        .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
+        .select([
+          'co.seq',
+          'co.stix_id',
+          'co.type',
+          'co.spec_version',
+          'co.version',
+          'co.date_added',
+          'so.content_hash',
+        ])
+        // withContent false never names the json column.
+        .$if(q.withContent, (qb) => qb.select('so.json'))
+        .where('co.collection_id', '=', q.collectionId)
+        .where((eb) => {
+          const conds = []
+          if (q.addedAfter !== undefined) conds.push(eb('co.date_added', '>', q.addedAfter))
+          if (q.ids !== undefined) conds.push(inList(eb, 'co.stix_id', q.ids))
+          if (q.types !== undefined) conds.push(inList(eb, 'co.type', q.types))
+          if (q.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', q.specVersions))
+          const v = versionCondition(eb, q.versions ?? LATEST_ONLY)
+          if (v) conds.push(v)
+          if (q.after !== undefined)
+            conds.push(eb(eb.refTuple('co.date_added', 'co.seq'), '>', eb.tuple(q.after.dateAdded, q.after.seq)))
+          return eb.and(conds)
+        })
+        .orderBy('co.date_added')
+        .orderBy('co.seq')
+        .limit(limit + 1)
+        .execute()
+      const items = rows.slice(0, limit).map((r): CollectionEntry => {
+        const base = {
+          seq: decodeInt(r.seq, 'seq'),
+          stixId: r.stix_id,
+          type: r.type,
+          specVersion: r.spec_version,
+          version: r.version,
+          dateAdded: r.date_added,
+          contentHash: decodeBytes(r.content_hash, 'content_hash'),
+        }
+        return 'json' in r && typeof r.json === 'string' ? { ...base, json: r.json } : base
+      })
+      return { items, more: rows.length > limit }
+    },
+
+    async removeFromCollection(collectionId, stixId, filter) {
+      // Absent filters remove every version of the object from the collection. Select first, then
+      // delete by seq: the first/last subqueries then see the collection as it was before the delete.
+      return ctx.atomic(async (tx) => {
+        const rows = await tx
+          .selectFrom('collection_objects as co')
+          .select('co.seq')
+          .where('co.collection_id', '=', collectionId)
+          .where('co.stix_id', '=', stixId)
+          .where((eb) => {
+            const conds = []
+            if (filter.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', filter.specVersions))
+            const v = filter.versions === undefined ? undefined : versionCondition(eb, filter.versions)
+            if (v) conds.push(v)
+            return eb.and(conds)
+          })
+          .execute()
+        let removed = 0
+        const seqs = rows.map((r) => decodeInt(r.seq, 'seq'))
+        for (const chunk of chunksFor(seqs, 1, dialect.capabilities.maxParameters)) {
+          const r = await tx.deleteFrom('collection_objects').where('seq', 'in', chunk).executeTakeFirst()
+          removed += affected(r.numDeletedRows)
+        }
+        return removed
+      })
+    },
+
+    async versionsOf(stixId) {
+      // Oldest first by the object's own timestamps; objects without them (SCOs) in the order stored.
+      const rows = await db
+        .selectFrom('stix_objects')
+        .select(['seq', 'version_key', 'json'])
+        .where('stix_id', '=', stixId)
+        .orderBy((eb) => eb.fn.coalesce('modified', 'created', eb.val('')))
+        .orderBy('seq')
+        .execute()
+      return rows.map((r) => ({ seq: decodeInt(r.seq, 'seq'), versionKey: r.version_key, json: r.json }))
+    },
+
+    exportLatest(collectionId, batchSize) {
+      return exportLatest(db, collectionId, Math.max(1, Math.floor(batchSize)))
+    },
+  }
+}
+
+/**
+ * The latest version of each object, one batch per query, keyset-paginated on stix_id: no query runs
+ * longer than one batch (a long SQLite query would block the event loop; a long PostgreSQL one would
+ * hold a snapshot). Exactly one row per object:
+ * - in a collection: the highest TAXII version there, ties broken by the latest membership;
+ * - across all collections: among the versions that are in at least one collection, the highest
+ *   modified (else created), ties broken by the latest stored.
+ */
+async function* exportLatest(db: Kysely<DB>, collectionId: string | null, batchSize: number): AsyncGenerator<readonly string[]> {
+  let after: string | undefined
+  for (;;) {
+    const rows = collectionId !== null ? await latestInCollection(db, collectionId, after, batchSize) : await latestAnywhere(db, after, batchSize)
+    if (rows.length === 0) return
+    yield rows.map((r) => r.json)
+    const last = rows[rows.length - 1]
+    if (!last || rows.length < batchSize) return
+    after = last.stix_id
+  }
+}
+
+function latestInCollection(db: Kysely<DB>, collectionId: string, after: string | undefined, batchSize: number) {
+  return db
+    .selectFrom('collection_objects as co')
+    .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
+    .select(['co.stix_id', 'so.json'])
+    .where('co.collection_id', '=', collectionId)
+    .$if(after !== undefined, (q) => q.where('co.stix_id', '>', after ?? ''))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('collection_objects as c2')
+            .select('c2.seq')
+            .whereRef('c2.collection_id', '=', 'co.collection_id')
+            .whereRef('c2.stix_id', '=', 'co.stix_id')
+            .where((e2) =>
+              e2.or([
+                e2('c2.version', '>', e2.ref('co.version')),
+                e2.and([e2('c2.version', '=', e2.ref('co.version')), e2('c2.seq', '>', e2.ref('co.seq'))]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .orderBy('co.stix_id')
+    .limit(batchSize)
+    .execute()
+}
+
+function latestAnywhere(db: Kysely<DB>, after: string | undefined, batchSize: number) {
+  return db
+    .selectFrom('stix_objects as s')
+    .select(['s.stix_id', 's.json'])
+    .$if(after !== undefined, (q) => q.where('s.stix_id', '>', after ?? ''))
+    .where(({ exists, selectFrom }) => exists(selectFrom('collection_objects as c').select('c.seq').whereRef('c.object_seq', '=', 's.seq')))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('stix_objects as s2')
+            .select('s2.seq')
+            .whereRef('s2.stix_id', '=', 's.stix_id')
+            .where((e2) => {
+              const tsS = e2.fn.coalesce('s.modified', 's.created', e2.val(''))
+              const tsS2 = e2.fn.coalesce('s2.modified', 's2.created', e2.val(''))
+              return e2.or([e2(tsS2, '>', tsS), e2.and([e2(tsS2, '=', tsS), e2('s2.seq', '>', e2.ref('s.seq'))])])
+            })
+            .where(({ exists: ex2, selectFrom: sf2 }) =>
+              ex2(sf2('collection_objects as c3').select('c3.seq').whereRef('c3.object_seq', '=', 's2.seq')),
+            ),
+        ),
+      ),
+    )
+    .orderBy('s.stix_id')
+    .limit(batchSize)
+    .execute()
+}

@@ -1,0 +1,206 @@
+/**
+ * The initial schema. Portable subset only (STYLE.md): text ids, fixed-width UTC ISO text timestamps,
+ * integer 0/1 booleans with CHECKs, JSON as text, hashes as blob/bytea, integer sequences; no ENUMs.
+ * Every statement is `if not exists`, because SQLite runs DDL outside a transaction (Kysely's
+ * SqliteAdapter has no transactional DDL) and a crash midway must be re-runnable.
+ */
+import { sql } from 'kysely'
+import type { StoreMigration } from './types.js'
+
+export const init: StoreMigration = {
+  name: '0001-init',
+  async up(db, d) {
+    await db.schema
+      .createTable('organisations')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('identity_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('organisations_name_key', ['name'])
+      .execute()
+
+    await db.schema
+      .createTable('users')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'text')
+      .addUniqueConstraint('users_username_key', ['username'])
+      .addCheckConstraint('users_role_check', sql`role in ('admin', 'analyst', 'read_only')`)
+      .execute()
+    await db.schema.createIndex('users_org_id_idx').ifNotExists().on('users').column('org_id').execute()
+
+    await db.schema
+      .createTable('api_tokens')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('prefix', 'text', (c) => c.notNull())
+      .addColumn('token_hash', d.bytesType, (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('last_used_at', 'text')
+      .addUniqueConstraint('api_tokens_token_hash_key', ['token_hash'])
+      .execute()
+    await db.schema.createIndex('api_tokens_user_id_idx').ifNotExists().on('api_tokens').column('user_id').execute()
+
+    await db.schema
+      .createTable('collections')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('alias', 'text')
+      .addColumn('media_types', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      // Several NULL aliases are allowed on both engines (NULLs are distinct in UNIQUE).
+      .addUniqueConstraint('collections_alias_key', ['alias'])
+      .execute()
+
+    await db.schema
+      .createTable('collection_permissions')
+      .ifNotExists()
+      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('can_read', 'integer', (c) => c.notNull())
+      .addColumn('can_write', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('collection_permissions_pkey', ['collection_id', 'org_id'])
+      .addCheckConstraint('collection_permissions_can_read_check', sql`can_read in (0, 1)`)
+      .addCheckConstraint('collection_permissions_can_write_check', sql`can_write in (0, 1)`)
+      .execute()
+    await db.schema
+      .createIndex('collection_permissions_org_id_idx')
+      .ifNotExists()
+      .on('collection_permissions')
+      .column('org_id')
+      .execute()
+
+    // Object versions: append-only. One row per (stix_id, version_key).
+    await db.schema
+      .createTable('stix_objects')
+      .ifNotExists()
+      .addColumn('seq', d.sequenceType, (c) => d.sequencePrimaryKey(c))
+      .addColumn('stix_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('spec_version', 'text', (c) => c.notNull())
+      .addColumn('created', 'text')
+      .addColumn('modified', 'text')
+      .addColumn('version_key', 'text', (c) => c.notNull())
+      .addColumn('revoked', 'integer', (c) => c.notNull())
+      .addColumn('created_by_ref', 'text')
+      .addColumn('content_hash', d.bytesType, (c) => c.notNull())
+      .addColumn('json', 'text', (c) => c.notNull())
+      .addUniqueConstraint('stix_objects_stix_id_version_key_key', ['stix_id', 'version_key'])
+      .addCheckConstraint('stix_objects_revoked_check', sql`revoked in (0, 1)`)
+      .execute()
+
+    // Collection membership. The filter columns are copied from the version so TAXII pages are
+    // answered from this table's indexes alone; the seq is the keyset tie-breaker.
+    await db.schema
+      .createTable('collection_objects')
+      .ifNotExists()
+      .addColumn('seq', d.sequenceType, (c) => d.sequencePrimaryKey(c))
+      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
+      .addColumn('object_seq', d.sequenceType, (c) => c.notNull().references('stix_objects.seq'))
+      .addColumn('stix_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('spec_version', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('date_added', 'text', (c) => c.notNull())
+      .addUniqueConstraint('collection_objects_collection_id_object_seq_key', ['collection_id', 'object_seq'])
+      .execute()
+    // TAXII pages: added_after + keyset on (date_added, seq).
+    await db.schema
+      .createIndex('collection_objects_page_idx')
+      .ifNotExists()
+      .on('collection_objects')
+      .columns(['collection_id', 'date_added', 'seq'])
+      .execute()
+    // match[id], and first/last version per object (correlated min/max), and exports.
+    await db.schema
+      .createIndex('collection_objects_version_idx')
+      .ifNotExists()
+      .on('collection_objects')
+      .columns(['collection_id', 'stix_id', 'version'])
+      .execute()
+    // match[type] pages.
+    await db.schema
+      .createIndex('collection_objects_type_page_idx')
+      .ifNotExists()
+      .on('collection_objects')
+      .columns(['collection_id', 'type', 'date_added', 'seq'])
+      .execute()
+    // "Is this version in any collection?" (exports across collections).
+    await db.schema
+      .createIndex('collection_objects_object_seq_idx')
+      .ifNotExists()
+      .on('collection_objects')
+      .column('object_seq')
+      .execute()
+
+    await db.schema
+      .createTable('taxii_statuses')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('request_timestamp', 'text', (c) => c.notNull())
+      .addColumn('total_count', 'integer', (c) => c.notNull())
+      .addColumn('success_count', 'integer', (c) => c.notNull())
+      .addColumn('failure_count', 'integer', (c) => c.notNull())
+      .addColumn('pending_count', 'integer', (c) => c.notNull())
+      .addColumn('successes', 'text', (c) => c.notNull())
+      .addColumn('failures', 'text', (c) => c.notNull())
+      .addColumn('pendings', 'text', (c) => c.notNull())
+      .addCheckConstraint('taxii_statuses_status_check', sql`status in ('pending', 'complete')`)
+      .execute()
+    await db.schema
+      .createIndex('taxii_statuses_request_timestamp_idx')
+      .ifNotExists()
+      .on('taxii_statuses')
+      .column('request_timestamp')
+      .execute()
+
+    await db.schema
+      .createTable('import_jobs')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('processed', 'integer', (c) => c.notNull())
+      .addColumn('added', 'integer', (c) => c.notNull())
+      .addColumn('duplicates', 'integer', (c) => c.notNull())
+      .addColumn('failed', 'integer', (c) => c.notNull())
+      .addColumn('failures', 'text', (c) => c.notNull())
+      .addColumn('error', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addCheckConstraint('import_jobs_state_check', sql`state in ('running', 'completed', 'failed')`)
+      .execute()
+    await db.schema
+      .createIndex('import_jobs_resume_idx')
+      .ifNotExists()
+      .on('import_jobs')
+      .columns(['collection_id', 'fingerprint', 'state'])
+      .execute()
+    await db.schema.createIndex('import_jobs_created_at_idx').ifNotExists().on('import_jobs').column('created_at').execute()
+
+    await db.schema
+      .createTable('node_meta')
+      .ifNotExists()
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute()
+  },
+}

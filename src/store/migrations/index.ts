@@ -1,0 +1,10 @@
+/**
+ * The static list of migrations, in order. A static list (not a folder glob) survives bundling.
+ * Forward-only: never edit a released migration; add the next one.
+ */
+import { init } from './0001-init.js'
+import type { StoreMigration } from './types.js'
+
+export type { StoreMigration } from './types.js'
+
+export const MIGRATIONS: readonly StoreMigration[] = [init]
