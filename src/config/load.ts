@@ -98,16 +98,34 @@ export function loadConfig(input: LoadConfigInput): Result<Readonly<Config>, Con
   const resolver = new Resolver(merged, cwd, issues)
   const resolved = resolver.node(ROOT, [], undefined)
   resolver.reportUnused()
-  if (issues.length > 0 || !isRecord(resolved)) return err(issues)
+  if (issues.length > 0 || !isRecord(resolved)) return err(inLayerOrder(issues))
 
   finish(resolved, merged, issues)
-  if (issues.length > 0) return err(issues)
+  if (issues.length > 0) return err(inLayerOrder(issues))
   if (!Value.Check(ConfigSchema, resolved)) {
     // The resolver checks everything the schema says; a mismatch here is a bug in this file.
     const first = [...Value.Errors(ConfigSchema, resolved)][0]
     throw new Error(`config loader produced an invalid config: ${first?.instancePath ?? ''} ${first?.message ?? ''}`)
   }
   return ok(deepFreeze(resolved))
+}
+
+/** Issues sorted by layer (config file lookup, file, env, flags, defaults), stable within a layer. */
+function inLayerOrder(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const rank = (i: ConfigIssue): number =>
+    i.source === 'flag --config' || i.source === `env ${CONFIG_ENV}`
+      ? 0
+      : i.source.startsWith('file ')
+        ? 1
+        : i.source.startsWith('env ')
+          ? 2
+          : i.source.startsWith('flag ')
+            ? 3
+            : 4
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => rank(a.issue) - rank(b.issue) || a.n - b.n)
+    .map((x) => x.issue)
 }
 
 /** One line per issue: `env ENTENTE_HTTP__PORT (/http/port): must be an integer (got "80a")`. */

@@ -58,7 +58,9 @@ export function redactUrl(url: string): string {
     const colon = out.indexOf(':', start)
     if (start < 2 || at < start || colon < 0 || colon > at) return REDACTED
     out = `${out.slice(0, colon + 1)}${REDACTED}${out.slice(at)}`
-    if (out.includes(u.password)) return REDACTED
+    // Re-parse to be sure that exactly the password was replaced.
+    const check = URL.canParse(out) ? new URL(out) : undefined
+    if (check === undefined || decodeURIComponentSafe(check.password) !== REDACTED || check.host !== u.host) return REDACTED
   }
   const q = out.indexOf('?')
   if (q >= 0) {
