@@ -1,0 +1,41 @@
+import Type from 'typebox'
+import type { Static } from 'typebox'
+import { Id, Name, Timestamp } from './common.js'
+
+/** A collection with the caller's rights on it. */
+export const Collection = Type.Object(
+  {
+    id: Id,
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    alias: Type.Union([Type.String(), Type.Null()]),
+    mediaTypes: Type.Array(Type.String()),
+    createdAt: Timestamp,
+    canRead: Type.Boolean(),
+    canWrite: Type.Boolean(),
+  },
+  { additionalProperties: false },
+)
+export type Collection = Static<typeof Collection>
+
+export const CollectionList = Type.Object({ items: Type.Array(Collection) }, { additionalProperties: false })
+
+export const CreateCollectionBody = Type.Object(
+  {
+    title: Name,
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    alias: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+  },
+  { additionalProperties: false },
+)
+export type CreateCollectionBody = Static<typeof CreateCollectionBody>
+
+export const Permission = Type.Object(
+  { collectionId: Id, orgId: Id, canRead: Type.Boolean(), canWrite: Type.Boolean() },
+  { additionalProperties: false },
+)
+export const PermissionList = Type.Object({ items: Type.Array(Permission) }, { additionalProperties: false })
+
+export const PermissionParams = Type.Object({ id: Id, orgId: Id }, { additionalProperties: false })
+
+export const SetPermissionBody = Type.Object({ canRead: Type.Boolean(), canWrite: Type.Boolean() }, { additionalProperties: false })

@@ -1,0 +1,34 @@
+/** Options of the HTTP adapter, given by the composition root (app/create-node.ts). */
+import type { Logger } from 'pino'
+import type { Services } from '../services/index.js'
+
+/** Spools and reads uploaded bundles for REST import jobs; provided by the composition root (platform). */
+export interface ImportFiles {
+  spool(body: AsyncIterable<Uint8Array>): Promise<{ path: string; fingerprint: string; bytes: number }>
+  read(path: string): AsyncIterable<{ index: number; text: string }[]>
+  remove(path: string): Promise<void>
+}
+
+export interface HttpOptions {
+  nodeName: string
+  /** Public base URL (scheme://host[:port][/prefix]) for absolute URLs; default: from the request. */
+  baseUrl?: string
+  /** Largest request body in bytes; TAXII `max_content_length`. */
+  bodyLimit: number
+  taxii: { defaultPageSize: number; maxPageSize: number; statusRetentionHours: number }
+  metrics: boolean
+  trustProxy: boolean
+  imports?: ImportFiles
+  /**
+   * Key for the MAC of pagination cursors. Several processes serving one database must share it so
+   * that a cursor issued by one is accepted by another; default: a random key per process (cursors
+   * then stop working across a restart, and clients start their listing again).
+   */
+  cursorKey?: Uint8Array
+}
+
+export interface BuildAppArgs {
+  services: Services
+  logger: Logger
+  options: HttpOptions
+}
