@@ -200,6 +200,15 @@ export function makeAdminService(deps: ServiceDeps) {
       })
     },
 
+    /** Liveness of the node's storage, for /healthz (added for the HTTP adapter). */
+    async ping(): Promise<boolean> {
+      try {
+        return await store.ping()
+      } catch {
+        return false
+      }
+    },
+
     async nodeInfo() {
       return {
         name: await store.meta.get('node.name'),

@@ -9,7 +9,7 @@ import { mayWriteObjects, type Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import { LIMITS } from '../../core/shared/limits.js'
 import { storedTimestampFromMs } from '../../core/stix/time.js'
-import type { Collection, ImportFailure, NewObjectVersion, PutOutcome, StatusDetail, StatusRecord, Tx } from '../../store/port.js'
+import type { Collection, ImportFailure, ImportJob, NewObjectVersion, PutOutcome, StatusDetail, StatusRecord, Tx } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
 import { inlinePreparer, type Preparer, type RawItem } from './preparer.js'
 
@@ -153,8 +153,30 @@ export function makeIngestService(deps: IngestDeps) {
     return detail
   }
 
+  /** Import jobs a viewer may see: administrators see all, other users the jobs they started. */
+  function mayReadJob(viewer: Viewer, job: ImportJob): boolean {
+    if (viewer.kind === 'system' || viewer.role === 'admin') return true
+    return job.createdBy === viewer.username
+  }
+
   return {
     writableCollection,
+
+    // --- Import jobs, read side (added for the HTTP adapter: GET /api/v1/imports) -------------
+    /** One import job; `not_found` when missing or not the viewer's. */
+    async getImportJob(viewer: Viewer, id: string): Promise<Result<ImportJob>> {
+      const job = await store.jobs.get(id)
+      if (!job || !mayReadJob(viewer, job)) return err({ code: 'not_found', resource: 'import job', id })
+      return ok(job)
+    },
+
+    /** The most recent import jobs the viewer may see, newest first as the store lists them. */
+    async listImportJobs(viewer: Viewer, limit: number): Promise<Result<ImportJob[]>> {
+      const admin = viewer.kind === 'system' || viewer.role === 'admin'
+      // Non-administrators see their own jobs: read a wider window, then keep theirs.
+      const jobs = await store.jobs.list(admin ? limit : Math.min(limit * 10, 10_000))
+      return ok(jobs.filter((j) => mayReadJob(viewer, j)).slice(0, limit))
+    },
 
     /**
      * Adds a bounded list of objects (a TAXII envelope or a REST bundle) to a collection in one

@@ -18,6 +18,9 @@ export interface ObjectFilters {
   readonly specVersions?: readonly string[]
 }
 
+/** The newest STIX specification version this node stores. */
+export const LATEST_SPEC_VERSION = '2.1'
+
 export interface EntriesPage {
   readonly items: readonly CollectionEntry[]
   readonly more: boolean
@@ -57,7 +60,31 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
   ): Promise<EntriesPage> {
     const p = await store.objects.query({ collectionId, ...filters, ...(after ? { after } : {}), limit, withContent })
     const last = p.items[p.items.length - 1]
-    return { items: p.items, more: p.more, next: p.more && last ? { dateAdded: last.dateAdded, seq: last.seq } : null }
+    const next = p.more && last ? { dateAdded: last.dateAdded, seq: last.seq } : null
+    const items = filters.specVersions === undefined ? await latestSpecVersionsOnly(collectionId, filters, p.items) : p.items
+    return { items, more: p.more, next }
+  }
+
+  // --- TAXII 2.1 match[spec_version] default (added for the HTTP adapter) -------------------
+  // Without match[spec_version], TAXII asks for only the latest spec_version of each object. An entry
+  // in an older spec version is dropped when the same object also exists in the collection in the
+  // latest one. Only pages holding older entries (legacy 2.0 imports) pay for the extra query; a page
+  // may then hold fewer items than `limit`, which TAXII allows, and `next` still moves past them.
+  async function latestSpecVersionsOnly(collectionId: string, filters: ObjectFilters, items: readonly CollectionEntry[]): Promise<readonly CollectionEntry[]> {
+    const older = [...new Set(items.filter((i) => i.specVersion < LATEST_SPEC_VERSION).map((i) => i.stixId))]
+    if (older.length === 0) return items
+    const newer = await store.objects.query({
+      collectionId,
+      ids: older,
+      specVersions: [LATEST_SPEC_VERSION],
+      versions: { first: false, last: true, all: false, versions: [] },
+      ...(filters.addedAfter !== undefined ? { addedAfter: filters.addedAfter } : {}),
+      limit: older.length,
+      withContent: false,
+    })
+    if (newer.items.length === 0) return items
+    const superseded = new Set(newer.items.map((i) => i.stixId))
+    return items.filter((i) => i.specVersion >= LATEST_SPEC_VERSION || !superseded.has(i.stixId))
   }
 
   return {
@@ -127,6 +154,18 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
       const s = await store.statuses.get(q.statusId)
       const mine = s !== null && s.collectionId === r.value.collection.id && (s.orgId === viewer.orgId || viewer.kind === 'system' || viewer.role === 'admin')
       if (!s || !mine) return err({ code: 'not_found', resource: 'status', id: q.statusId })
+      return ok(s)
+    },
+
+    /**
+     * TAXII Get Status by status id alone (statuses live under the API root, not a collection). Only the
+     * organisation that made the request (or an administrator) may read it; others get `not_found`.
+     * (Added for the HTTP adapter.)
+     */
+    async getStatusById(viewer: Viewer, statusId: string): Promise<Result<StatusRecord>> {
+      const s = await store.statuses.get(statusId)
+      const mine = s !== null && (s.orgId === viewer.orgId || viewer.kind === 'system' || viewer.role === 'admin')
+      if (!s || !mine) return err({ code: 'not_found', resource: 'status', id: statusId })
       return ok(s)
     },
 
