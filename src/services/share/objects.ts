@@ -73,17 +73,21 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
   async function latestSpecVersionsOnly(collectionId: string, filters: ObjectFilters, items: readonly CollectionEntry[]): Promise<readonly CollectionEntry[]> {
     const older = [...new Set(items.filter((i) => i.specVersion < LATEST_SPEC_VERSION).map((i) => i.stixId))]
     if (older.length === 0) return items
-    const newer = await store.objects.query({
-      collectionId,
-      ids: older,
-      specVersions: [LATEST_SPEC_VERSION],
-      versions: { first: false, last: true, all: false, versions: [] },
-      ...(filters.addedAfter !== undefined ? { addedAfter: filters.addedAfter } : {}),
-      limit: older.length,
-      withContent: false,
-    })
-    if (newer.items.length === 0) return items
+    const query = (ids: readonly string[], limit: number) =>
+      store.objects.query({
+        collectionId,
+        ids,
+        specVersions: [LATEST_SPEC_VERSION],
+        versions: { first: false, last: false, all: true, versions: [] },
+        ...(filters.addedAfter !== undefined ? { addedAfter: filters.addedAfter } : {}),
+        limit,
+        withContent: false,
+      })
+    const newer = await query(older, older.length * 4)
     const superseded = new Set(newer.items.map((i) => i.stixId))
+    // Objects with many versions can fill the batch: look the remaining ids up one by one.
+    if (newer.more) for (const id of older) if (!superseded.has(id) && (await query([id], 1)).items.length > 0) superseded.add(id)
+    if (superseded.size === 0) return items
     return items.filter((i) => i.specVersion >= LATEST_SPEC_VERSION || !superseded.has(i.stixId))
   }
 
