@@ -19,6 +19,24 @@ function num(n: number): string {
   return String(n) // ES Number::toString; String(-0) === '0' as RFC 8785 requires
 }
 
+/**
+ * Sorts member names by UTF-16 code units (what `<` on strings compares). Insertion sort for the
+ * small objects STIX is made of: about twice as fast as Array.prototype.sort there.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 24) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const x = keys[i] as string
+    let j = i - 1
+    while (j >= 0 && (keys[j] as string) > x) {
+      keys[j + 1] = keys[j] as string
+      j--
+    }
+    keys[j + 1] = x
+  }
+  return keys
+}
+
 function ser(v: unknown, stack: unknown[]): string {
   switch (typeof v) {
     case 'string':
@@ -29,7 +47,8 @@ function ser(v: unknown, stack: unknown[]): string {
       return v ? 'true' : 'false'
     case 'object': {
       if (v === null) return 'null'
-      if (stack.includes(v)) throw new TypeError('canonicalize: cyclic structure')
+      // Any cycle makes the walk go deeper without end, so checking from depth 32 on is enough.
+      if (stack.length > 32 && stack.includes(v)) throw new TypeError('canonicalize: cyclic structure')
       stack.push(v)
       let out: string
       if (Array.isArray(v)) {
@@ -44,7 +63,7 @@ function ser(v: unknown, stack: unknown[]): string {
         const proto = Object.getPrototypeOf(v) as unknown
         if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalize: not a plain JSON object')
         const o = v as Record<string, unknown>
-        const keys = Object.keys(o).sort()
+        const keys = sortKeys(Object.keys(o))
         out = '{'
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i] as string
