@@ -225,7 +225,8 @@ export interface RefTarget {
 /** Targets limited to named types. */
 export function types(...names: string[]): RefTarget {
   const s = new Set(names)
-  const desc = names.length === 1 ? `a ${names[0] ?? ''}` : names.slice(0, -1).join(', ') + ' or ' + (names[names.length - 1] ?? '')
+  const first = names[0] ?? ''
+  const desc = names.length === 1 ? `${/^[aeiou]/.test(first) ? 'an' : 'a'} ${first}` : names.slice(0, -1).join(', ') + ' or ' + (names[names.length - 1] ?? '')
   return { allows: (t) => s.has(t), desc }
 }
 

@@ -73,6 +73,7 @@ function markingRules(o: Record<string, unknown>, ctx: Ctx): void {
   }
   if (Object.hasOwn(o, 'definition') && !Object.hasOwn(o, 'definition_type') && hasExt) ctx.error('definition requires definition_type', 'definition')
   const tlp1 = typeof id === 'string' ? TLP1_MARKINGS.get(id) : undefined
+  if (tlp1 !== undefined && dt !== 'tlp') ctx.error(`the standard TLP:${tlp1.toUpperCase()} marking must have definition_type 'tlp'`, 'definition_type')
   if (dt === 'statement') {
     if (isPlainObject(def)) {
       if (!Object.hasOwn(def, 'statement')) ctx.error("a statement marking needs 'statement'", 'definition')
@@ -103,8 +104,7 @@ function markingRules(o: Record<string, unknown>, ctx: Ctx): void {
       ctx.error(`this is the standard TLP:${tlp1.toUpperCase()} marking id but its definition says ${level}`, 'definition')
     }
   } else if (typeof dt === 'string') {
-    if (tlp1 !== undefined) ctx.error(`the standard TLP:${tlp1.toUpperCase()} marking must have definition_type 'tlp'`, 'definition_type')
-    else ctx.warn(`definition_type '${clip(dt)}' is not statement or tlp; new marking types should use an extension definition`, 'definition_type')
+    if (tlp1 === undefined) ctx.warn(`definition_type '${clip(dt)}' is not statement or tlp; new marking types should use an extension definition`, 'definition_type')
     if (def !== undefined && !isPlainObject(def)) {
       ctx.path.push('definition')
       typeError(ctx, 'an object', def)
