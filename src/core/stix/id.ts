@@ -9,14 +9,33 @@ import { isValidTypeName } from './types.js'
 /** The UUIDv5 namespace STIX 2.1 reserves for SCO deterministic identifiers. */
 export const SCO_ID_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7'
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/
+function isHex(c: number): boolean {
+  const l = c | 0x20
+  return (c >= 48 && c <= 57) || (l >= 97 && l <= 102)
+}
 
 /**
- * Whether a string is an RFC 4122 UUID: the 10xx variant and a version digit (1–8; RFC 9562's
- * versions 6–8 share RFC 4122's layout). Hex digits may be in either case.
+ * Whether `s` from `off` to its end is an RFC 4122 UUID: 8-4-4-4-12 hex digits (either case), a
+ * version digit 1–8 (RFC 9562's versions 6–8 share RFC 4122's layout) and the 10xx variant.
+ * Hand-written: this runs several times per object on the ingest path.
  */
+function uuidAt(s: string, off: number): boolean {
+  if (s.length - off !== 36) return false
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(off + i)
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false
+    } else if (!isHex(c)) return false
+  }
+  const version = s.charCodeAt(off + 14)
+  if (version < 49 || version > 56) return false
+  const variant = s.charCodeAt(off + 19) | 0x20
+  return variant === 56 || variant === 57 || variant === 97 || variant === 98
+}
+
+/** Whether a string is an RFC 4122 UUID (versions 1–8, 10xx variant, any hex case). */
 export function isUuid(s: string): boolean {
-  return typeof s === 'string' && s.length === 36 && UUID.test(s)
+  return typeof s === 'string' && uuidAt(s, 0)
 }
 
 /** The version digit of a UUID string (no validation). */
@@ -30,12 +49,18 @@ export function uuidVersion(uuid: string): number {
  */
 export function isStixId(s: string, type?: string): boolean {
   if (typeof s !== 'string') return false
-  const sep = s.indexOf('--')
-  if (sep < 3) return false
   if (type !== undefined) {
-    if (sep !== type.length || !s.startsWith(type)) return false
-  } else if (!isValidTypeName(s.slice(0, sep))) return false
-  return s.length - sep - 2 === 36 && UUID.test(s.slice(sep + 2))
+    const n = type.length
+    return s.charCodeAt(n) === 45 && s.charCodeAt(n + 1) === 45 && s.startsWith(type) && isValidTypeName(type) && uuidAt(s, n + 2)
+  }
+  const sep = s.indexOf('--')
+  if (sep < 3 || sep > 250) return false
+  // The type part cannot contain '--' (the first one is the separator): check its characters only.
+  for (let i = 0; i < sep; i++) {
+    const c = s.charCodeAt(i)
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
+  }
+  return uuidAt(s, sep + 2)
 }
 
 /** The type part of a STIX identifier (everything before the first `--`), or null. */
