@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import pino from 'pino'
 import type { Config } from '../config/schema.js'
-import { buildApp } from '../http/app.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
 import { makeSpool } from '../platform/import-files.js'
 import { createWorkerPreparer } from '../platform/worker-preparer.js'
@@ -87,6 +86,8 @@ export async function openNode(
 export async function serveNode(node: EntenteNode): Promise<{ url: string; close(): Promise<void> }> {
   const { config, services, logger } = node
   const spool = makeSpool()
+  // Loaded here, not at the top: only `serve` needs the HTTP stack, and the other commands start faster without it.
+  const { buildApp } = await import('../http/app.js')
   const app = await buildApp({
     services,
     logger,

@@ -21,9 +21,15 @@ class PrepareWorker {
 
   constructor() {
     const here = import.meta.url
-    const isTs = here.endsWith('.ts')
-    const file = new URL(isTs ? './prepare-worker.ts' : './prepare-worker.js', here)
-    this.worker = new Worker(file, isTs ? { execArgv: ['--import', 'tsx'] } : {})
+    if (here.endsWith('.ts')) {
+      // Running from TypeScript sources (a checkout): the worker registers tsx before loading its module.
+      const tsx = import.meta.resolve('tsx/esm/api')
+      const file = new URL('./prepare-worker.ts', here).href
+      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}) })`
+      this.worker = new Worker(boot, { eval: true })
+    } else {
+      this.worker = new Worker(new URL('./prepare-worker.js', here))
+    }
     this.worker.unref()
     this.worker.on('message', (m: { id: number; results: PrepareOutcome[] }) => {
       const p = this.pending.get(m.id)

@@ -21,9 +21,13 @@ export function registerImport(program: Command) {
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) fail(EXIT.usage, '--batch-size must be an integer from 1 to 10000')
       for (const f of files) {
         const s = await stat(f).catch(() => null)
-        if (!s || !s.isFile()) fail(EXIT.usage === 64 ? 66 : 66, `cannot read ${f}: no such file`)
+        if (!s || !s.isFile()) fail(EXIT.noInput, `cannot read ${f}: no such file`)
       }
       const json = flags.json === true
+      // Worker threads pay off on big files; for small ones their start-up costs more than they save.
+      let totalBytes = 0
+      for (const f of files) totalBytes += (await stat(f)).size
+      const workers = totalBytes > 32 * 1024 * 1024
       const summaries: unknown[] = []
       let anyFailed = false
       await withNode(
@@ -32,7 +36,7 @@ export function registerImport(program: Command) {
           const viewer = await cliViewer(node, 'import')
           for (const file of files) {
             const size = (await stat(file)).size
-            const check = createProgress({ label: `checking ${basename(file)}`, total: size, json, unit: 'bytes' })
+            const check = createProgress({ label: `checking ${basename(file)}`, total: size, json: json || !process.stderr.isTTY, unit: 'bytes' })
             let total: number
             try {
               total = await prescanBundle(file, (n) => check.update(n))
@@ -78,7 +82,7 @@ export function registerImport(program: Command) {
             }
           }
         },
-        { workers: true },
+        { workers },
       )
       if (json) printResult(files.length === 1 ? summaries[0] : summaries, { json: true, human: () => '' })
       if (anyFailed) process.exitCode = EXIT.dataErr

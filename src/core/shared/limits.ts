@@ -1,9 +1,9 @@
 /** Every input size limit, declared once. Schemas, parsers and the HTTP layer read them from here. */
 export const LIMITS = {
   /** Largest request body accepted by TAXII Add Objects and the REST API (bytes); also advertised as max_content_length. */
-  maxContentLength: 10 * 1024 * 1024,
-  /** Largest single STIX object in an import or a request (bytes of JSON). */
-  maxObjectBytes: 2 * 1024 * 1024,
+  maxContentLength: 16 * 1024 * 1024,
+  /** Largest single STIX object in an import or a request (bytes of JSON). ATT&CK's x-mitre-collection is 2.8 MB. */
+  maxObjectBytes: 16 * 1024 * 1024,
   /** Deepest JSON nesting accepted inside one STIX object. */
   maxJsonDepth: 64,
   /** Most objects in one TAXII envelope / REST bundle request. */
