@@ -97,18 +97,19 @@ export interface WalkOptions {
   readonly refs: boolean
 }
 
-function walkRefKey(k: string, v: unknown, ctx: Ctx): void {
+/**
+ * A property that STIX does not define but whose name says it is a reference (§3.1 naming: `_ref`
+ * holds an identifier, `_refs` a list of them): warns when the value does not fit. An empty string
+ * is accepted as a "no reference" placeholder (ATT&CK ships `x_mitre_data_source_ref: ""`).
+ */
+export function checkRefKey(k: string, v: unknown, ctx: Ctx): void {
   if (k.endsWith('_ref')) {
-    if (typeof v === 'string' && v !== '' && !isStixId(v)) ctx.warn(`'${k}' ends in _ref but is not a STIX identifier (type--UUID)`, k)
-  } else if (k.endsWith('_refs') && Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i]
-      if (typeof x === 'string' && x !== '' && !isStixId(x)) {
-        ctx.path.push(k)
-        ctx.warn(`'${k}' ends in _refs but this entry is not a STIX identifier (type--UUID)`, i)
-        ctx.path.pop()
-      }
+    if (typeof v === 'string' ? v !== '' && !isStixId(v) : v !== null) {
+      ctx.warn(`'${clip(k)}' ends in _ref but its value is not a STIX identifier (type--UUID)`, k)
     }
+  } else if (k.endsWith('_refs')) {
+    if (!Array.isArray(v)) ctx.warn(`'${clip(k)}' ends in _refs but is not a list of STIX identifiers`, k)
+    else if (v.some((x) => typeof x !== 'string' || (x !== '' && !isStixId(x)))) ctx.warn(`'${clip(k)}' ends in _refs but not every entry is a STIX identifier (type--UUID)`, k)
   }
 }
 
@@ -144,7 +145,7 @@ export function walkJson(v: unknown, ctx: Ctx, depth: number, opts: WalkOptions)
       }
       for (const k of Object.keys(v)) {
         const x = v[k]
-        if (opts.refs) walkRefKey(k, x, ctx)
+        if (opts.refs) checkRefKey(k, x, ctx)
         ctx.path.push(k)
         walkJson(x, ctx, depth + 1, opts)
         ctx.path.pop()

@@ -532,6 +532,10 @@ describe('custom content', () => {
     expectClean(withProps(v('indicator'), { x_source_ref: '' }))
   })
 
+  it('warns about null custom properties', () => {
+    expectWarning(withProps(v('indicator'), { x_gone: null }), '/x_gone', 'null')
+  })
+
   it('validates custom objects on their common properties', () => {
     const tactic = { type: 'x-mitre-tactic', spec_version: '2.1', id: sid('x-mitre-tactic'), created: T0, modified: T0, name: 'Initial Access', x_mitre_shortname: 'initial-access' }
     expectClean(tactic)

@@ -16,6 +16,7 @@ import type { Check } from './check.js'
 import {
   Ctx,
   checkCustomName,
+  checkRefKey,
   clip,
   customJson,
   en,
@@ -106,7 +107,7 @@ function checkExtensions(ext: unknown, type: string, def: TypeDef, ctx: Ctx, dep
               extensionType(x, ctx, depth + 2)
               ctx.path.pop()
             } else if (checkCustomName(kk, ctx)) {
-              customRefKey(kk, x, ctx)
+              checkRefKey(kk, x, ctx)
               ctx.path.push(kk)
               customJson(x, ctx, depth + 2)
               ctx.path.pop()
@@ -132,19 +133,6 @@ function checkExtensions(ext: unknown, type: string, def: TypeDef, ctx: Ctx, dep
     }
   } finally {
     ctx.path.pop()
-  }
-}
-
-/** A top-level or extension property that STIX does not define but whose name says it is a reference. */
-function customRefKey(k: string, v: unknown, ctx: Ctx): void {
-  if (k.endsWith('_ref')) {
-    // An empty string is a common "no reference" placeholder (ATT&CK uses it); anything else must be an identifier.
-    if (typeof v === 'string' ? v !== '' && !isStixId(v) : v !== null && typeof v !== 'string') {
-      ctx.warn(`custom property '${k}' ends in _ref but its value is not a STIX identifier (type--UUID)`, k)
-    }
-  } else if (k.endsWith('_refs')) {
-    if (!Array.isArray(v)) ctx.warn(`custom property '${k}' ends in _refs but is not a list of STIX identifiers`, k)
-    else if (v.some((x) => typeof x !== 'string' || (x !== '' && !isStixId(x)))) ctx.warn(`custom property '${k}' ends in _refs but not every entry is a STIX identifier (type--UUID)`, k)
   }
 }
 
@@ -279,7 +267,8 @@ function validateInto(value: unknown, ctx: Ctx, depth: number): void {
     if (!custom && !info.toplevel && !k.startsWith('x_')) {
       ctx.warn(`'${k}' is not a STIX 2.1 property of ${type}; custom property names should start with x_`, k)
     }
-    customRefKey(k, v, ctx)
+    if (v === null) ctx.warn('null is not a STIX value; omit the property instead', k)
+    checkRefKey(k, v, ctx)
     ctx.path.push(k)
     customJson(v, ctx, depth + 1)
     ctx.path.pop()
