@@ -15,7 +15,7 @@ import {
   type ConfigIssue,
   type LoadConfigInput,
 } from './load.js'
-import type { Config } from './schema.js'
+import { ConfigSchema, type Config } from './schema.js'
 
 const root = mkdtempSync(join(tmpdir(), 'entente-config-'))
 const cwd = join(root, 'work')
@@ -378,11 +378,19 @@ describe('config/entente.example.yaml', () => {
     expect(load({ configPath: example })).toEqual(load())
   })
 
-  it('documents every option', () => {
+  it('documents every option, with its current default', () => {
     const text = readFileSync(example, 'utf8')
     for (const name of configEnvVars()) {
       const field = name.split('__').at(-1)?.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
       expect(text, name).toContain(`# ${field}:`)
+    }
+    interface Node { properties?: Record<string, Node>; anyOf?: Node[]; default?: unknown }
+    const leaves = (node: Node): [string, Node][] =>
+      [...Object.entries(node.properties ?? {}), ...(node.anyOf ?? []).flatMap((v) => Object.entries(v.properties ?? {}))].flatMap(
+        ([key, child]): [string, Node][] => (child.properties || child.anyOf?.some((v) => v.properties) ? leaves(child) : [[key, child]]),
+      )
+    for (const [key, leaf] of leaves(ConfigSchema as unknown as Node)) {
+      if (leaf.default !== undefined) expect(text, key).toContain(`# ${key}: ${String(leaf.default)}\n`)
     }
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { LIMITS } from '../core/shared/limits.js'
 import { formatConfigIssues, loadConfig } from './load.js'
 import { publicConfig, redactConfig, redactUrl, REDACTED } from './redact.js'
 import type { Config } from './schema.js'
@@ -57,7 +58,7 @@ describe('publicConfig', () => {
       nodeName: 'CERT-XY',
       baseUrl: 'https://cti.example.org',
       taxii: { defaultPageSize: 1000, maxPageSize: 10000, statusRetentionHours: 168 },
-      maxContentLength: 10 * 1024 * 1024,
+      maxContentLength: LIMITS.maxContentLength,
     })
   })
 })
