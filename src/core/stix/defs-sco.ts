@@ -25,7 +25,6 @@ import {
   string,
   stringOrList,
   ts,
-  typeError,
   types,
 } from './check.js'
 import type { TypeDef } from './defs-common.js'

@@ -4,7 +4,7 @@
  */
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
-import { VALID } from './fixtures.test-helpers.js'
+import { STIX_EXAMPLES as VALID } from './examples.js'
 import type { Issue } from '../shared/errors.js'
 import { validateBundle, validateStixObject } from './validate.js'
 

@@ -1,8 +1,46 @@
 import { describe, expect, it } from 'vitest'
 import { LIMITS } from '../shared/limits.js'
-import { T0, T1, VALID, expectClean, expectError, expectWarning, sco, sid, withProps } from './fixtures.test-helpers.js'
+import { STIX_EXAMPLES as VALID, T0, T1, sco, sid } from './examples.js'
 import { META_TYPES, SCO_TYPES, SDO_TYPES, SRO_TYPES, stixCategory } from './types.js'
+import type { StixValidation } from './validate.js'
 import { validateBundle, validateStixObject } from './validate.js'
+
+type Obj = Record<string, unknown>
+
+/** Validates and fails the test (with the issues) unless there are no errors and no warnings. */
+function expectClean(v: unknown): void {
+  const r = validateStixObject(v)
+  expect(r.ok ? { warnings: r.warnings } : { errors: r.errors, warnings: r.warnings }).toEqual({ warnings: [] })
+}
+
+function show(r: StixValidation): string {
+  return JSON.stringify(r.ok ? { warnings: r.warnings } : { errors: r.errors, warnings: r.warnings })
+}
+
+/** Expects an error at exactly `pointer` whose message contains `fragment`. */
+function expectError(v: unknown, pointer: string, fragment = ''): void {
+  const r = validateStixObject(v)
+  const hit = !r.ok && r.errors.some((e) => e.pointer === pointer && e.message.includes(fragment))
+  expect(hit, `expected an error at '${pointer}' mentioning '${fragment}', got ${show(r)}`).toBe(true)
+}
+
+/** Expects a warning at exactly `pointer` containing `fragment`, and no errors. */
+function expectWarning(v: unknown, pointer: string, fragment = ''): void {
+  const r = validateStixObject(v)
+  expect(r.ok, `expected no errors, got ${show(r)}`).toBe(true)
+  const hit = r.warnings.some((w) => w.pointer === pointer && w.message.includes(fragment))
+  expect(hit, `expected a warning at '${pointer}' mentioning '${fragment}', got ${show(r)}`).toBe(true)
+}
+
+/** A shallow copy with properties set (undefined deletes). */
+function withProps(o: Obj, changes: Obj): Obj {
+  const out: Obj = { ...o }
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete out[k]
+    else out[k] = v
+  }
+  return out
+}
 
 const v = (type: string): Record<string, unknown> => {
   const make = VALID[type]
