@@ -113,6 +113,11 @@ describe('createProgress', () => {
     return { isTTY, columns: 120, write: (s: string) => chunks.push(s), text: () => chunks.join('') }
   }
 
+  it('accepts process.stderr as its stream', () => {
+    const p = createProgress({ label: 'x', stream: process.stderr, json: true })
+    p.done()
+  })
+
   it('is silent with --json', () => {
     const stream = fakeStream(true)
     const p = createProgress({ label: 'importing', total: 10, stream, json: true })

@@ -427,6 +427,10 @@ describe('files and gzip', () => {
     )
   })
 
+  it('passes on errors of the source (a missing file)', async () => {
+    await expect(collect(openBundleFile(join(tmp, 'missing.json')))).rejects.toThrow(/ENOENT/)
+  })
+
   it('lets the consumer stop early', async () => {
     for await (const batch of readBundle(openBundleFile(ATTACK), { batchSize: 10 })) {
       expect(batch).toHaveLength(10)
