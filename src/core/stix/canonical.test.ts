@@ -80,6 +80,10 @@ describe('canonicalize: RFC 8785 vectors', () => {
     expect(canonicalize('a"b\\c\n\t\b\f\r\u0000\u001f/é€😀')).toBe('"a\\"b\\\\c\\n\\t\\b\\f\\r\\u0000\\u001f/é€😀"')
   })
 
+  it('keeps a "__proto__" member as data', () => {
+    expect(canonicalize(JSON.parse('{"b":1,"__proto__":{"x":1}}'))).toBe('{"__proto__":{"x":1},"b":1}')
+  })
+
   it('sorts large objects too', () => {
     const o: Record<string, number> = {}
     for (let i = 40; i > 0; i--) o[`k${i}`] = i
@@ -106,7 +110,8 @@ function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys)
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v).reverse()) out[k] = reverseKeys((v as Record<string, unknown>)[k])
+    // defineProperty, not assignment: a "__proto__" member must stay an own property.
+    for (const k of Object.keys(v).reverse()) Object.defineProperty(out, k, { value: reverseKeys((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true })
     return out
   }
   return v

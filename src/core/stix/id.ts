@@ -4,7 +4,6 @@
  */
 import { canonicalize } from './canonical.js'
 import { sha1, toHex, utf8Bytes } from './sha1.js'
-import { isValidTypeName } from './types.js'
 
 /** The UUIDv5 namespace STIX 2.1 reserves for SCO deterministic identifiers. */
 export const SCO_ID_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7'
@@ -51,16 +50,22 @@ export function isStixId(s: string, type?: string): boolean {
   if (typeof s !== 'string') return false
   if (type !== undefined) {
     const n = type.length
-    return s.charCodeAt(n) === 45 && s.charCodeAt(n + 1) === 45 && s.startsWith(type) && isValidTypeName(type) && uuidAt(s, n + 2)
+    return s.charCodeAt(n) === 45 && s.charCodeAt(n + 1) === 45 && s.startsWith(type) && typeCharsAt(s, 0, n) && uuidAt(s, n + 2)
   }
+  // The first '--' is the separator, so the type part cannot contain '--' itself.
   const sep = s.indexOf('--')
-  if (sep < 3 || sep > 250) return false
-  // The type part cannot contain '--' (the first one is the separator): check its characters only.
-  for (let i = 0; i < sep; i++) {
+  return typeCharsAt(s, 0, sep) && uuidAt(s, sep + 2)
+}
+
+/** Whether s[start, end) is 3–250 characters of a–z, 0–9 and '-' (a type name without its '--' check). */
+function typeCharsAt(s: string, start: number, end: number): boolean {
+  const n = end - start
+  if (n < 3 || n > 250) return false
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i)
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false
   }
-  return uuidAt(s, sep + 2)
+  return true
 }
 
 /** The type part of a STIX identifier (everything before the first `--`), or null. */

@@ -620,6 +620,11 @@ describe('input limits and robustness', () => {
     expectError(o, '', 'boom')
   })
 
+  it('treats a "__proto__" member as plain data', () => {
+    const o = JSON.parse(JSON.stringify(v('indicator')).replace('{', '{"__proto__":{"name":42},')) as unknown
+    expectWarning(o, '/__proto__', 'begin with a letter')
+  })
+
   it('escapes pointer segments (RFC 6901)', () => {
     expectError(withProps(v('process'), { environment_variables: { 'a/b~c': 'x' } }), '/environment_variables/a~1b~0c', 'dictionary keys')
   })

@@ -31,7 +31,7 @@ import { sdoDef, scoDef } from './defs-common.js'
 import { SRO_META_DEFS } from './defs-meta.js'
 import { EXTENSION_DEFS, SCO_DEFS } from './defs-sco.js'
 import { SDO_DEFS } from './defs-sdo.js'
-import { deterministicScoId, idType, isStixId, uuidVersion } from './id.js'
+import { deterministicScoId, isStixId, uuidVersion } from './id.js'
 import { PREDEFINED_EXTENSIONS } from './types.js'
 
 /** A STIX object that passed validation. */
@@ -186,20 +186,22 @@ function validateInto(value: unknown, ctx: Ctx, depth: number): void {
     }
     return
   }
-  const badType = describeBadType(type)
-  if (badType !== '') {
-    ctx.error(badType, 'type')
-    return
-  }
-  if (type === 'bundle') {
-    ctx.error('a bundle is not a STIX object; validate it as a bundle', 'type')
-    return
+  let def = DEFS.get(type)
+  const custom = def === undefined
+  if (custom) {
+    const badType = describeBadType(type)
+    if (badType !== '') {
+      ctx.error(badType, 'type')
+      return
+    }
+    if (type === 'bundle') {
+      ctx.error('a bundle is not a STIX object; validate it as a bundle', 'type')
+      return
+    }
   }
 
   const ext = o['extensions']
   const info = scanExtensions(ext)
-  let def = DEFS.get(type)
-  const custom = def === undefined
   if (def === undefined) {
     if (info.kind === 'new-sco') def = CUSTOM_SCO
     else if (info.kind === 'new-sro') def = CUSTOM_SRO
@@ -220,8 +222,10 @@ function validateInto(value: unknown, ctx: Ctx, depth: number): void {
     ctx.path.push('id')
     typeError(ctx, `a STIX identifier like '${type}--<uuid>'`, id)
     ctx.path.pop()
-  } else if (!isStixId(id)) ctx.error(`'${clip(id)}' is not a STIX identifier (${type}--<RFC 4122 UUID>)`, 'id')
-  else if (idType(id) !== type) ctx.error(`must start with '${type}--' to match the object's type`, 'id')
+  } else if (!isStixId(id, type)) {
+    if (!isStixId(id)) ctx.error(`'${clip(id)}' is not a STIX identifier (${type}--<RFC 4122 UUID>)`, 'id')
+    else ctx.error(`must start with '${type}--' to match the object's type`, 'id')
+  }
 
   // spec_version
   if (!Object.hasOwn(o, 'spec_version')) {
