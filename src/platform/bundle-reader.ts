@@ -16,8 +16,7 @@
  * Items completed before the fault are yielded first.
  */
 import { createReadStream } from 'node:fs'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { LIMITS } from '../core/shared/limits.js'
 
