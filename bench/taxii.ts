@@ -43,7 +43,7 @@ const walkS = (performance.now() - t0) / 1000
 
 const result = await autocannon({
   url: server.url, connections, duration, headers,
-  requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) }],
+  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] ?? base }) }],
 })
 await server.close()
 await node.close()

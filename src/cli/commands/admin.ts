@@ -21,7 +21,7 @@ export function registerAdmin(program: Command) {
       await withNode(flags, async (node) => {
         const viewer = await cliViewer(node, 'token')
         const user = await node.store.users.getByUsername(flags.user)
-        if (!user) fail(66, `not_found: user ${flags.user} does not exist`)
+        if (!user) fail(EXIT.noInput, `not_found: user ${flags.user} does not exist`)
         const t = must(await node.services.admin.createToken(viewer, { userId: user.id, name: flags.name, ...(flags.expires ? { expiresAt: flags.expires } : {}) }))
         printResult(
           { id: t.token.id, name: t.token.name, user: user.username, expiresAt: t.token.expiresAt, secret: t.secret },
@@ -88,7 +88,7 @@ export function registerAdmin(program: Command) {
       await withNode(flags, async (node) => {
         const viewer = await cliViewer(node, 'collection')
         const org = (await node.store.orgs.getByName(flags.org)) ?? (await node.store.orgs.get(flags.org))
-        if (!org) fail(66, `not_found: organisation ${flags.org} does not exist`)
+        if (!org) fail(EXIT.noInput, `not_found: organisation ${flags.org} does not exist`)
         const p = must(await node.services.admin.setCollectionPermission(viewer, { collection: c, orgId: org.id, canRead: flags.read === true, canWrite: flags.write === true }))
         printResult(p, { json: flags.json === true, human: () => `${org.name} on ${c}: read ${p.canRead ? 'yes' : 'no'}, write ${p.canWrite ? 'yes' : 'no'}` })
       })
@@ -123,7 +123,7 @@ export function registerAdmin(program: Command) {
       if (!(ROLES as readonly string[]).includes(flags.role)) fail(EXIT.usage, `--role must be one of ${ROLES.join(', ')}`)
       await withNode(flags, async (node) => {
         const o = (await node.store.orgs.getByName(flags.org)) ?? (await node.store.orgs.get(flags.org))
-        if (!o) fail(66, `not_found: organisation ${flags.org} does not exist`)
+        if (!o) fail(EXIT.noInput, `not_found: organisation ${flags.org} does not exist`)
         const u = must(await node.services.admin.createUser(await cliViewer(node, 'user'), { orgId: o.id, username: flags.username, role: flags.role as Role }))
         printResult({ id: u.id, username: u.username, role: u.role, orgId: u.orgId }, { json: flags.json === true, human: () => `created ${u.role} ${u.username} in ${o.name}` })
       })
