@@ -52,7 +52,7 @@ const RELATIONSHIP_TYPE = /^[a-z0-9-]+$/
 
 const relationshipType: Check = (v, ctx, depth) => {
   string(v, ctx, depth)
-  if (typeof v === 'string' && !RELATIONSHIP_TYPE.test(v)) ctx.warn(`relationship types should be lower-case a-z, 0-9 and hyphens, got '${clip(v)}'`)
+  if (typeof v === 'string' && !RELATIONSHIP_TYPE.test(v)) ctx.error(`relationship types are limited to lower-case a-z, 0-9 and hyphen, got '${clip(v)}'`)
 }
 
 /** language-content `contents`: language tag → object of translated properties. */
@@ -173,7 +173,7 @@ export const SRO_META_DEFS: readonly TypeDef[] = [
     category: 'meta',
     props: props({
       ...COMMON_SDO_SRO,
-      object_ref: ref(categories('an SDO, SRO or SCO', 'sdo', 'sro', 'sco', 'custom')),
+      object_ref: ref(categories('a STIX object (not a bundle)', 'sdo', 'sro', 'sco', 'meta', 'custom')),
       object_modified: ts(true),
       contents,
     }),

@@ -509,7 +509,6 @@ export const SCO_DEFS: readonly TypeDef[] = [
     [],
     (o, ctx) => {
       if (!hasContent(o)) ctx.error('an X.509 certificate needs at least one property besides type and id')
-      order(o, ctx, 'validity_not_before', 'validity_not_after', false)
     },
   ),
 ]

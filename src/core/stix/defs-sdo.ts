@@ -26,6 +26,8 @@ import {
 import type { TypeDef } from './defs-common.js'
 import { KILL_CHAIN_PHASE, sdoDef } from './defs-common.js'
 import { LIMITS } from '../shared/limits.js'
+import { idType, isStixId } from './id.js'
+import { stixCategory } from './types.js'
 
 const strings = list(string)
 const killChainPhases = list(obj(KILL_CHAIN_PHASE))
@@ -34,6 +36,12 @@ const software = ref(types('software'))
 /** Anything a report, note, opinion or grouping may point at: every STIX object but a bundle. */
 const ANY_OBJECT = categories('a STIX object (not a bundle)', 'sdo', 'sro', 'sco', 'meta', 'custom')
 const objectRefs = list(ref(ANY_OBJECT))
+
+/** Whether an identifier names an SCO (or a custom type, which may be one). */
+function isScoRef(id: string): boolean {
+  const c = stixCategory(idType(id) ?? '')
+  return c === 'sco' || c === 'custom'
+}
 
 function seen(o: Record<string, unknown>, ctx: Ctx): void {
   order(o, ctx, 'first_seen', 'last_seen', false)
@@ -237,8 +245,12 @@ export const SDO_DEFS: readonly TypeDef[] = [
     (o, ctx) => {
       order(o, ctx, 'first_observed', 'last_observed', false)
       exclusive(o, ctx, 'object_refs', 'objects')
-      atLeastOne(o, ctx, ['object_refs', 'objects'], 'observed-data needs object_refs (or the deprecated objects)')
+      if (!Object.hasOwn(o, 'object_refs') && !Object.hasOwn(o, 'objects')) ctx.warn('observed-data without object_refs (or the deprecated objects) records no observation')
       if (Object.hasOwn(o, 'objects')) ctx.warn("'objects' is deprecated in STIX 2.1; use object_refs to SCOs", 'objects')
+      const refs = o['object_refs']
+      if (Array.isArray(refs) && refs.length > 0 && refs.every((r) => isStixId(r as string)) && !refs.some((r) => isScoRef(r as string))) {
+        ctx.error('object_refs must contain at least one reference to a cyber-observable (SCO)', 'object_refs')
+      }
     },
   ),
   sdoDef(

@@ -374,7 +374,9 @@ describe('type-specific rules', () => {
   })
 
   it('observed-data has object_refs or the deprecated objects, not both', () => {
-    expectError(withProps(v('observed-data'), { object_refs: undefined }), '', 'object_refs')
+    expectWarning(withProps(v('observed-data'), { object_refs: undefined }), '', 'no observation')
+    expectError(withProps(v('observed-data'), { object_refs: [sid('relationship')] }), '/object_refs', 'at least one reference to a cyber-observable')
+    expectClean(withProps(v('observed-data'), { object_refs: [sid('ipv4-addr'), sid('relationship')] }))
     expectError(withProps(v('observed-data'), { objects: { '0': { type: 'ipv4-addr', value: '198.51.100.3' } } }), '/objects', 'object_refs')
     expectWarning(withProps(v('observed-data'), { object_refs: undefined, objects: { '0': { type: 'ipv4-addr', value: '198.51.100.3' } } }), '/objects', 'deprecated')
   })
@@ -426,8 +428,9 @@ describe('type-specific rules', () => {
     expectError(withProps(v('mac-addr'), { value: 'D2:FB:49:24:37:18' }), '/value', 'lower-case')
   })
 
-  it('relationship_type should be lower-case and hyphenated', () => {
-    expectWarning(withProps(v('relationship'), { relationship_type: 'Indicates' }), '/relationship_type', 'lower-case')
+  it('relationship_type is limited to a-z, 0-9 and hyphen', () => {
+    expectError(withProps(v('relationship'), { relationship_type: 'Indicates' }), '/relationship_type', 'lower-case')
+    expectError(withProps(v('relationship'), { relationship_type: 'related_to' }), '/relationship_type', 'lower-case')
   })
 })
 
