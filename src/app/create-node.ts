@@ -2,6 +2,7 @@
  * The composition root: config → logger → store → migrate → services → HTTP. Shared by
  * `entente serve` and every other CLI command. The only module that knows concrete adapters.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import pino from 'pino'
@@ -82,6 +83,17 @@ export async function openNode(
   }
 }
 
+/**
+ * The key that signs TAXII pagination cursors, kept in the database so every process serving it (and
+ * the next start) accepts cursors the others issued.
+ */
+async function cursorKey(store: Store): Promise<Uint8Array> {
+  const existing = await store.meta.get('taxii.cursor_key')
+  if (existing === null) await store.meta.set('taxii.cursor_key', randomBytes(32).toString('base64'))
+  // Re-read: if two processes raced, both now use whichever value was written last.
+  return Buffer.from((await store.meta.get('taxii.cursor_key')) ?? '', 'base64')
+}
+
 /** Starts the HTTP server on the configured address; resolves with the URL it listens on. */
 export async function serveNode(node: EntenteNode): Promise<{ url: string; close(): Promise<void> }> {
   const { config, services, logger } = node
@@ -98,6 +110,7 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       trustProxy: config.http.trustProxy,
       taxii: config.taxii,
       metrics: config.metrics.enabled,
+      cursorKey: await cursorKey(node.store),
       imports: { spool: (body) => spool.spool(body, 4 * 1024 * 1024 * 1024), read: spool.read, remove: spool.remove },
     },
   })
