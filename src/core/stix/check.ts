@@ -17,11 +17,23 @@ import { stixCategory } from './types.js'
 import type { EnumerationName, OpenVocabularyName } from './vocab.js'
 import { ENUMERATIONS, OPEN_VOCABULARIES } from './vocab.js'
 
-/** Collects issues while walking one value; `path` is the pointer of the value being checked. */
+/** Most errors, and most warnings, reported for one object; the rest are counted in one closing issue. */
+export const MAX_ISSUES_PER_OBJECT = 100
+
+/** Longest pointer segment kept verbatim; longer member names (never valid STIX) are shortened. */
+const MAX_SEGMENT = 256
+
+/**
+ * Collects issues while walking one value; `path` is the pointer of the value being checked.
+ * Hostile input cannot make the report much bigger than a fixed budget per object: issues beyond
+ * MAX_ISSUES_PER_OBJECT are only counted, and over-long member names are shortened in pointers.
+ */
 export class Ctx {
   readonly errors: Issue[] = []
   readonly warnings: Issue[] = []
   readonly path: (string | number)[] = []
+  private errorBudget = MAX_ISSUES_PER_OBJECT
+  private warningBudget = MAX_ISSUES_PER_OBJECT
 
   /** The RFC 6901 pointer of the current location, or of a child of it. */
   pointer(child?: string | number): string {
@@ -32,16 +44,30 @@ export class Ctx {
   }
 
   error(message: string, child?: string | number): void {
-    this.errors.push({ pointer: this.pointer(child), message })
+    if (this.errorBudget-- > 0) this.errors.push({ pointer: this.pointer(child), message })
   }
 
   warn(message: string, child?: string | number): void {
-    this.warnings.push({ pointer: this.pointer(child), message })
+    if (this.warningBudget-- > 0) this.warnings.push({ pointer: this.pointer(child), message })
+  }
+
+  /** Starts a new object: resets the per-object issue budgets. */
+  beginObject(): void {
+    this.errorBudget = MAX_ISSUES_PER_OBJECT
+    this.warningBudget = MAX_ISSUES_PER_OBJECT
+  }
+
+  /** Ends an object: reports how many issues were left out, at the object's pointer. */
+  endObject(): void {
+    if (this.errorBudget < 0) this.errors.push({ pointer: this.pointer(), message: `${-this.errorBudget} more errors not shown` })
+    if (this.warningBudget < 0) this.warnings.push({ pointer: this.pointer(), message: `${-this.warningBudget} more warnings not shown` })
+    this.beginObject()
   }
 }
 
 function escapeSegment(seg: string | number): string {
   if (typeof seg === 'number') return String(seg)
+  if (seg.length > MAX_SEGMENT) seg = `${seg.slice(0, MAX_SEGMENT)}...(${seg.length} characters)`
   return seg.includes('~') || seg.includes('/') ? seg.replace(/~/g, '~0').replace(/\//g, '~1') : seg
 }
 

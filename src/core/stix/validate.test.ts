@@ -628,6 +628,18 @@ describe('input limits and robustness', () => {
     expectWarning(o, '/__proto__', 'begin with a letter')
   })
 
+  it('caps the issues reported for one object and shortens huge member names in pointers', () => {
+    const r = validateStixObject(withProps(v('indicator'), { labels: Array.from({ length: 5000 }, (_, i) => i) }))
+    expect(r.ok).toBe(false)
+    if (r.ok) return
+    expect(r.errors).toHaveLength(101)
+    expect(r.errors[100]).toEqual({ pointer: '', message: '4900 more errors not shown' })
+    const key = 'k'.repeat(100_000)
+    const big = validateStixObject(withProps(v('process'), { environment_variables: { [key]: 1 } }))
+    expect(big.ok).toBe(false)
+    if (!big.ok) expect(Math.max(...big.errors.map((e) => e.pointer.length))).toBeLessThan(400)
+  })
+
   it('escapes pointer segments (RFC 6901)', () => {
     expectError(withProps(v('process'), { environment_variables: { 'a/b~c': 'x' } }), '/environment_variables/a~1b~0c', 'dictionary keys')
   })

@@ -12,6 +12,7 @@
  * and ~2–2.5 µs in canonicalize, ~4–6 µs together (JSON.stringify of the same object: ~1.7 µs).
  */
 import type { Issue } from '../shared/errors.js'
+import { LIMITS } from '../shared/limits.js'
 import type { Check } from './check.js'
 import {
   Ctx,
@@ -293,7 +294,22 @@ function validateInto(value: unknown, ctx: Ctx, depth: number): void {
 }
 
 function internalError(ctx: Ctx, e: unknown): void {
-  ctx.errors.push({ pointer: '', message: `could not be validated: ${e instanceof Error ? e.message : String(e)}` })
+  let why: string
+  try {
+    why = e instanceof Error ? e.message : String(e)
+  } catch {
+    why = 'unknown error'
+  }
+  ctx.errors.push({ pointer: ctx.pointer(), message: `could not be validated: ${clip(why)}` })
+}
+
+/** Keeps a bundle report within LIMITS.maxReportedFailures entries per kind (the counts stay exact). */
+function capReport(issues: Issue[], kind: string): void {
+  const max = LIMITS.maxReportedFailures
+  if (issues.length <= max) return
+  const extra = issues.length - max
+  issues.length = max
+  issues.push({ pointer: '', message: `${extra} more ${kind} not shown` })
 }
 
 /**
@@ -309,6 +325,7 @@ export function validateStixObject(value: unknown): StixValidation {
     ctx.path.length = 0
     internalError(ctx, e)
   }
+  ctx.endObject()
   if (ctx.errors.length === 0) return { ok: true, object: value as StixObject, warnings: ctx.warnings }
   return { ok: false, errors: ctx.errors, warnings: ctx.warnings }
 }
@@ -329,6 +346,8 @@ export function validateBundle(value: unknown): { ok: boolean; errors: Issue[]; 
     ctx.path.length = 0
     internalError(ctx, e)
   }
+  capReport(ctx.errors, 'errors')
+  capReport(ctx.warnings, 'warnings')
   return { ok: ctx.errors.length === 0, errors: ctx.errors, warnings: ctx.warnings, objectCount }
 }
 
@@ -362,8 +381,15 @@ function validateBundleInto(value: unknown, ctx: Ctx): number {
   const seen = new Map<string, number>()
   for (let i = 0; i < objects.length; i++) {
     const o: unknown = objects[i]
+    ctx.path.length = 0
     ctx.path.push('objects', i)
-    validateInto(o, ctx, 1)
+    try {
+      validateInto(o, ctx, 1)
+    } catch (e) {
+      ctx.path.length = 2
+      internalError(ctx, e)
+    }
+    ctx.endObject()
     if (isPlainObject(o) && typeof o['id'] === 'string') {
       const version = o['modified'] ?? o['created']
       const key = `${o['id']}\u0000${typeof version === 'string' ? version : ''}`
