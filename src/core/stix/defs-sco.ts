@@ -28,7 +28,7 @@ import {
   types,
 } from './check.js'
 import type { TypeDef } from './defs-common.js'
-import { scoDef } from './defs-common.js'
+import { langTag, scoDef } from './defs-common.js'
 
 const strings = list(string)
 const hashesDict = hashes()
@@ -103,6 +103,12 @@ const socketOptions: Check = (v, ctx, depth) => {
   }
 }
 
+const HIVE_ABBREVIATION = /^(HKLM|HKCU|HKCR|HKU|HKCC)(\\|$)/i
+const registryKey: Check = (v, ctx, depth) => {
+  string(v, ctx, depth)
+  if (typeof v === 'string' && HIVE_ABBREVIATION.test(v)) ctx.error('the hive must be spelled out (e.g. HKEY_LOCAL_MACHINE, not HKLM)')
+}
+
 const EMAIL_MIME_COMPONENT: ObjectDef = {
   name: 'email MIME component',
   props: props({ body: string, body_raw_ref: ref(types('artifact', 'file')), content_type: string, content_disposition: string }),
@@ -114,6 +120,7 @@ const WINDOWS_REGISTRY_VALUE: ObjectDef = {
   name: 'windows registry value',
   props: props({ name: string, data: string, data_type: en('windows-registry-datatype-enum') }),
   required: [],
+  nonEmpty: true,
 }
 
 const X509_V3_EXTENSIONS: ObjectDef = {
@@ -240,7 +247,9 @@ export const EXTENSION_DEFS: ReadonlyMap<string, ObjectDef> = new Map<string, Ob
         sections: list(obj(PE_SECTION)),
       }),
       required: ['pe_type'],
-      nonEmpty: true,
+      rules: (o, ctx) => {
+        if (Object.keys(o).every((k) => k === 'pe_type')) ctx.error('windows-pebinary-ext needs at least one property besides pe_type')
+      },
     },
   ],
   [
@@ -332,7 +341,8 @@ function emailRules(o: Record<string, unknown>, ctx: Ctx): void {
   if (o['is_multipart'] === false && Object.hasOwn(o, 'body_multipart')) ctx.error('body_multipart must not be present when is_multipart is false', 'body_multipart')
 }
 
-const additionalHeaderFields: Check = dict(stringOrList())
+/** Header name → list of values: the spec requires a list even for a header seen once. */
+const additionalHeaderFields: Check = dict(list(string))
 
 /** The STIX 2.1 SCO definitions. */
 export const SCO_DEFS: readonly TypeDef[] = [
@@ -462,7 +472,7 @@ export const SCO_DEFS: readonly TypeDef[] = [
       if (!hasContent(o)) ctx.error('a process needs at least one property besides type and id (or an extension)')
     },
   ),
-  scoDef('software', { name: string, cpe: string, swid: string, languages: strings, vendor: string, version: string }, ['name']),
+  scoDef('software', { name: string, cpe: string, swid: string, languages: list(langTag), vendor: string, version: string }, ['name']),
   scoDef('url', { value: string }, ['value']),
   scoDef(
     'user-account',
@@ -483,11 +493,17 @@ export const SCO_DEFS: readonly TypeDef[] = [
       account_last_login: ts(),
     },
     [],
+    (o, ctx) => {
+      if (!hasContent(o)) ctx.error('a user account needs at least one property besides type and id (or an extension)')
+    },
   ),
   scoDef(
     'windows-registry-key',
-    { key: string, values: list(obj(WINDOWS_REGISTRY_VALUE)), modified_time: ts(), creator_user_ref: userAccount, number_of_subkeys: int(0) },
+    { key: registryKey, values: list(obj(WINDOWS_REGISTRY_VALUE)), modified_time: ts(), creator_user_ref: userAccount, number_of_subkeys: int(0) },
     [],
+    (o, ctx) => {
+      if (!hasContent(o)) ctx.error('a registry key needs at least one property besides type and id')
+    },
   ),
   scoDef(
     'x509-certificate',

@@ -398,6 +398,16 @@ describe('type-specific rules', () => {
     expectError(withProps(v('email-message'), { id: sid('email-message'), is_multipart: true, body: undefined, body_multipart: [{ content_type: 'text/plain' }] }), '/body_multipart/0', 'body or body_raw_ref')
   })
 
+  it('registry keys, headers and the PE extension', () => {
+    expectError(withProps(v('windows-registry-key'), { key: 'HKLM\\Software\\Foo' }), '/key', 'HKEY_LOCAL_MACHINE')
+    expectError(withProps(v('windows-registry-key'), { values: [{}] }), '/values/0', 'at least one property')
+    expectError({ type: 'windows-registry-key', id: sid('windows-registry-key') }, '', 'at least one property')
+    expectError({ type: 'user-account', id: sid('user-account') }, '', 'at least one property')
+    expectError(withProps(v('email-message'), { additional_header_fields: { 'X-Mailer': 'mutt' } }), '/additional_header_fields/X-Mailer', 'a list')
+    expectClean(withProps(v('email-message'), { id: sid('email-message'), additional_header_fields: { 'X-Mailer': ['mutt'] } }))
+    expectError(withProps(v('file'), { id: sid('file'), extensions: { 'windows-pebinary-ext': { pe_type: 'dll' } } }), '/extensions/windows-pebinary-ext', 'besides pe_type')
+  })
+
   it('file needs hashes or name; process and x509-certificate need content', () => {
     expectError(withProps(v('file'), { name: undefined, hashes: undefined }), '', 'hashes or name')
     expectError({ type: 'process', id: sid('process') }, '', 'at least one property')
