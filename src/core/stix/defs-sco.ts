@@ -106,7 +106,8 @@ const socketOptions: Check = (v, ctx, depth) => {
 const HIVE_ABBREVIATION = /^(HKLM|HKCU|HKCR|HKU|HKCC)(\\|$)/i
 const registryKey: Check = (v, ctx, depth) => {
   string(v, ctx, depth)
-  if (typeof v === 'string' && HIVE_ABBREVIATION.test(v)) ctx.error('the hive must be spelled out (e.g. HKEY_LOCAL_MACHINE, not HKLM)')
+  // A MUST in the spec, reported as a warning: MISP exports abbreviated hives and python-stix2 accepts them.
+  if (typeof v === 'string' && HIVE_ABBREVIATION.test(v)) ctx.warn('the hive should be spelled out (e.g. HKEY_LOCAL_MACHINE, not HKLM), as STIX 2.1 requires')
 }
 
 const EMAIL_MIME_COMPONENT: ObjectDef = {
@@ -341,8 +342,17 @@ function emailRules(o: Record<string, unknown>, ctx: Ctx): void {
   if (o['is_multipart'] === false && Object.hasOwn(o, 'body_multipart')) ctx.error('body_multipart must not be present when is_multipart is false', 'body_multipart')
 }
 
-/** Header name → list of values: the spec requires a list even for a header seen once. */
-const additionalHeaderFields: Check = dict(list(string))
+/**
+ * Header name → list of values. The spec says each value MUST be a list; a single string is
+ * accepted with a warning because MISP emits it and python-stix2 accepts it (interoperability).
+ */
+const headerValues = list(string)
+const additionalHeaderFields: Check = dict((v, ctx, depth) => {
+  if (typeof v === 'string') {
+    string(v, ctx, depth)
+    ctx.warn('header values should be a list of strings (STIX 2.1 requires a list even for one value)')
+  } else headerValues(v, ctx, depth)
+})
 
 /** The STIX 2.1 SCO definitions. */
 export const SCO_DEFS: readonly TypeDef[] = [
@@ -360,7 +370,8 @@ export const SCO_DEFS: readonly TypeDef[] = [
     (o, ctx) => {
       exclusive(o, ctx, 'payload_bin', 'url')
       if (Object.hasOwn(o, 'url') && !Object.hasOwn(o, 'hashes')) ctx.error('hashes is required when url is present', 'hashes')
-      if (Object.hasOwn(o, 'decryption_key') && !Object.hasOwn(o, 'encryption_algorithm')) ctx.error('decryption_key requires encryption_algorithm', 'decryption_key')
+      // A MUST NOT in the spec, reported as a warning: MISP sends zip passwords ("infected") this way and python-stix2 accepts it.
+      if (Object.hasOwn(o, 'decryption_key') && !Object.hasOwn(o, 'encryption_algorithm')) ctx.warn('decryption_key should only be present with encryption_algorithm, as STIX 2.1 requires', 'decryption_key')
     },
   ),
   scoDef('autonomous-system', { number: int(0), name: string, rir: string }, ['number']),

@@ -149,3 +149,49 @@ describe('OpenCTI reference datasets', () => {
     expect([...kinds].sort()).toEqual(file === 'geography.json' ? ["'…' is not in the open vocabulary region-ov", "'…' should be an ISO 3166-1 alpha-2 country code"] : [])
   })
 })
+
+describe('MISP to STIX 2.1 golden vectors (misp-stix)', () => {
+  /** Every STIX object inside the mapping and test files (bundles unpacked, MISP halves skipped). */
+  function stixObjects(): Record<string, unknown>[] {
+    const dir = join(SHARED_DATA, 'misp', 'misp-stix-mappings')
+    const out: Record<string, unknown>[] = []
+    const collect = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(collect)
+      else if (x !== null && typeof x === 'object') {
+        const o = x as Record<string, unknown>
+        if (typeof o['type'] === 'string' && typeof o['id'] === 'string' && o['id'].includes('--')) {
+          if (o['type'] === 'bundle') collect(o['objects'])
+          else out.push(o)
+          return
+        }
+        for (const [k, v] of Object.entries(o)) if (k !== 'MISP') collect(v)
+      }
+    }
+    for (const sub of ['mapping', 'tests']) {
+      for (const f of readdirSync(join(dir, sub))) if (f.includes('stix21') && !f.includes('summary')) collect(read(join(dir, sub, f)))
+    }
+    return out
+  }
+
+  it('accepts the converter output except truncated payloads and upper-case custom property names', () => {
+    const objects = stixObjects()
+    expect(objects.length).toBeGreaterThan(1000)
+    const reasons = new Set<string>()
+    let invalid = 0
+    for (const o of objects) {
+      const r = validateStixObject(o)
+      if (r.ok) continue
+      invalid++
+      for (const e of r.errors) {
+        if (e.pointer === '/payload_bin' && String(o['payload_bin']).includes('[...]')) reasons.add('payload_bin elided with [...]: not base64')
+        else if (e.message.includes('not a valid property name')) reasons.add('custom property names with upper case or hyphens (x_misp_PackageName, x_misp_cfr-type-of-incident)')
+        else reasons.add(`unexpected: ${e.pointer} ${e.message}`)
+      }
+    }
+    expect([...reasons].sort()).toEqual([
+      'custom property names with upper case or hyphens (x_misp_PackageName, x_misp_cfr-type-of-incident)',
+      'payload_bin elided with [...]: not base64',
+    ])
+    expect(invalid).toBe(14)
+  })
+})
