@@ -9,6 +9,18 @@ import type { DB } from './schema.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
+/**
+ * The expected shape of an index's data, for planners that do not gather statistics themselves:
+ * `rows` in the table, and for each leading prefix of `columns` the average number of rows sharing
+ * one value of that prefix.
+ */
+export interface IndexShape {
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly rows: number
+  readonly rowsPerPrefix: readonly number[]
+}
+
 /** The narrow view of a dialect that migrations receive: DDL building blocks that differ per engine. */
 export interface MigrationDialect {
   readonly engine: Engine
@@ -18,6 +30,12 @@ export interface MigrationDialect {
   sequencePrimaryKey(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder
   /** Column type for byte strings (hashes): `blob` on SQLite, `bytea` on PostgreSQL. */
   readonly bytesType: 'blob' | 'bytea'
+  /**
+   * Tells the planner what the data will look like, so plans do not depend on when statistics were
+   * last gathered. SQLite: fixed rows in sqlite_stat1. PostgreSQL: nothing (autovacuum analyzes).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  plannerStatistics(db: Kysely<any>, shapes: readonly IndexShape[]): Promise<void>
 }
 
 /**

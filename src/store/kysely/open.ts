@@ -27,6 +27,7 @@ function provider(d: MigrationDialect): MigrationProvider {
     sequenceType: d.sequenceType,
     sequencePrimaryKey: d.sequencePrimaryKey,
     bytesType: d.bytesType,
+    plannerStatistics: d.plannerStatistics,
   }
   return {
     getMigrations: () =>

@@ -76,7 +76,7 @@ export function makeTransactions(dialect: StoreDialect): {
   const root = makeRepos({
     db: rootDb,
     dialect,
-    atomic: (fn) => {
+    atomic: async (fn) => {
       assertOutsideTransaction('a store method')
       return runTransaction(fn)
     },
@@ -95,7 +95,7 @@ export function makeTransactions(dialect: StoreDialect): {
           const tx = makeRepos({
             db,
             dialect,
-            atomic: (f) => {
+            atomic: async (f) => {
               assertOpen()
               return f(db)
             },

@@ -13,11 +13,11 @@
  *   `inTransaction`), i.e. while this async task owns the connection.
  */
 import Database from 'better-sqlite3'
-import { CompiledQuery, Kysely, SqliteDialect, type ColumnDefinitionBuilder } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely'
 import type { NewObjectVersion, PutOutcome } from '../../port.js'
 import { SQLITE_CAPABILITIES } from '../capabilities.js'
 import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
-import type { MigrationDialect, PutVersionsFastPath, StoreDialect } from '../dialect.js'
+import type { IndexShape, MigrationDialect, PutVersionsFastPath, StoreDialect } from '../dialect.js'
 import type { DB } from '../schema.js'
 
 export interface SqliteDialectOptions {
@@ -52,6 +52,36 @@ export const sqliteMigrationDialect: MigrationDialect = {
   // deleted last row (collection memberships can be deleted), so seq is strictly increasing forever.
   sequencePrimaryKey: (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement(),
   bytesType: 'blob',
+  plannerStatistics: seedStatistics,
+}
+
+/**
+ * SQLite plans from sqlite_stat1, which only ANALYZE fills. Without it, the planner assumes that an
+ * equality on an index's first column matches about ten rows, so `collection_id = ?` looks as
+ * selective as a unique key and it walks a whole collection to avoid sorting a handful of rows.
+ * Applications may write sqlite_stat1 themselves to pin plans (SQLite's documented "manual control"
+ * of the planner); we write the shape the data will have. A later ANALYZE of a large database replaces
+ * these rows with measured ones, which is fine.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function seedStatistics(db: Kysely<any>, shapes: readonly IndexShape[]): Promise<void> {
+  const exists = await sql<{ n: number }>`select count(*) as n from sqlite_schema where name = 'sqlite_stat1'`.execute(db)
+  // ANALYZE creates sqlite_stat1; on a fresh database it has nothing to read.
+  if (decodeInt(exists.rows[0]?.n, 'count') === 0) await sql`analyze`.execute(db)
+  for (const shape of shapes) {
+    const indexes = await sql<{ name: string }>`select name from pragma_index_list(${shape.table})`.execute(db)
+    let found: string | undefined
+    for (const { name } of indexes.rows) {
+      const cols = await sql<{ name: string }>`select name from pragma_index_info(${name}) order by seqno`.execute(db)
+      if (cols.rows.map((c) => c.name).join(',') === shape.columns.join(',')) found = name
+    }
+    if (found === undefined) throw new Error(`store: no index on ${shape.table} (${shape.columns.join(', ')})`)
+    await sql`delete from sqlite_stat1 where tbl = ${shape.table} and idx = ${found}`.execute(db)
+    const stat = [shape.rows, ...shape.rowsPerPrefix].map((n) => Math.max(1, Math.round(n))).join(' ')
+    await sql`insert into sqlite_stat1 (tbl, idx, stat) values (${shape.table}, ${found}, ${stat})`.execute(db)
+  }
+  // Reload the statistics into this connection.
+  await sql`analyze sqlite_schema`.execute(db)
 }
 
 export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {

@@ -1,7 +1,13 @@
 /**
- * TAXII filter conditions on `collection_objects as co`, shared by `query` and `removeFromCollection`.
- * Portable SQL only: IN lists, correlated min/max subqueries (served by the index
- * (collection_id, stix_id, version)), and a row-value comparison for the keyset.
+ * TAXII filter conditions on `collection_objects as co`, shared by `query`, `removeFromCollection` and
+ * `exportLatest`.
+ *
+ * Plan stability: id-based lookups never rely on a join order the planner might get wrong (PostgreSQL
+ * before its first ANALYZE picks hash joins over a whole collection; SQLite without statistics prefers
+ * any index that avoids a sort). They are correlated *scalar* subqueries whose every step is an
+ * equality lookup on a unique key: stix_objects (stix_id, version_key) for an object's versions, and
+ * collection_objects (collection_id, object_seq) for a version's membership. Neither engine can turn
+ * those into scans, with or without statistics.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
 import type { VersionFilter } from '../../port.js'
@@ -13,7 +19,29 @@ type CoScope = ExpressionBuilder<DB & { co: DB['collection_objects'] }, 'co'>
 export const LATEST_ONLY: VersionFilter = Object.freeze({ first: false, last: true, all: false, versions: [] })
 
 /** Matches nothing (an OR over zero alternatives). */
-const NOTHING = sql<SqlBool>`1 = 0`
+export const NOTHING = sql<SqlBool>`1 = 0`
+
+/**
+ * The max/min TAXII version of `co`'s object within `co`'s collection:
+ *   (select max((select cv.version from collection_objects cv
+ *                where cv.collection_id = co.collection_id and cv.object_seq = sv.seq))
+ *    from stix_objects sv where sv.stix_id = co.stix_id)
+ * Versions of the object that are not in the collection give NULL, which max/min ignore.
+ */
+export function extremeVersion(eb: CoScope, fn: 'max' | 'min') {
+  return eb
+    .selectFrom('stix_objects as sv')
+    .select((sb) =>
+      sb.fn[fn](
+        sb
+          .selectFrom('collection_objects as cv')
+          .select('cv.version')
+          .whereRef('cv.collection_id', '=', 'co.collection_id')
+          .whereRef('cv.object_seq', '=', 'sv.seq'),
+      ).as('v'),
+    )
+    .whereRef('sv.stix_id', '=', 'co.stix_id')
+}
 
 /**
  * `match[version]`: the alternatives are OR-ed. `last`/`first` are the max/min TAXII version of the
@@ -22,14 +50,8 @@ const NOTHING = sql<SqlBool>`1 = 0`
 export function versionCondition(eb: CoScope, f: VersionFilter): Expression<SqlBool> | undefined {
   if (f.all) return undefined
   const alternatives: Expression<SqlBool>[] = []
-  const extreme = (fn: 'max' | 'min') =>
-    eb
-      .selectFrom('collection_objects as cv')
-      .select((sb) => sb.fn[fn]('cv.version').as('v'))
-      .whereRef('cv.collection_id', '=', 'co.collection_id')
-      .whereRef('cv.stix_id', '=', 'co.stix_id')
-  if (f.last) alternatives.push(eb('co.version', '=', extreme('max')))
-  if (f.first) alternatives.push(eb('co.version', '=', extreme('min')))
+  if (f.last) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'max')))
+  if (f.first) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'min')))
   if (f.versions.length > 0) alternatives.push(eb('co.version', 'in', [...f.versions]))
   if (alternatives.length === 0) return NOTHING
   return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives)

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
 import type {
   CollectionEntry,
   EntryPage,
@@ -10,7 +10,7 @@ import type {
 import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
 import type { DB } from '../schema.js'
 import { affected, chunksFor, type RepoContext } from './context.js'
-import { LATEST_ONLY, inList, versionCondition } from './objects-filters.js'
+import { LATEST_ONLY, extremeVersion, inList, versionCondition } from './objects-filters.js'
 
 const OBJECT_COLUMNS = 10
 const MEMBERSHIP_COLUMNS = 7
@@ -143,6 +143,18 @@ async function putVersionsPortable(
   })
 }
 
+/**
+ * The seqs of every stored version of these objects (stix_objects (stix_id, version_key) index), or
+ * undefined when there are too many to bind as one IN list (then callers filter on stix_id instead).
+ */
+async function objectSeqsOf(db: Kysely<DB>, stixIds: readonly string[], maxParameters: number): Promise<number[] | undefined> {
+  if (stixIds.length === 0) return []
+  if (stixIds.length > maxParameters / 4) return undefined
+  const rows = await db.selectFrom('stix_objects').select('seq').where('stix_id', 'in', [...stixIds]).execute()
+  if (rows.length > maxParameters / 2) return undefined
+  return rows.map((r) => decodeInt(r.seq, 'seq'))
+}
+
 export function makeObjectRepo(ctx: RepoContext): ObjectStore {
   const { db, dialect } = ctx
   return {
@@ -157,25 +169,22 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
 
     async query(q: ObjectQuery): Promise<EntryPage> {
       const limit = Math.max(1, Math.floor(q.limit))
+      const versionSeqs = q.ids === undefined ? undefined : await objectSeqsOf(db, q.ids, dialect.capabilities.maxParameters)
+      if (versionSeqs?.length === 0) return { items: [], more: false }
       const rows = await db
         .selectFrom('collection_objects as co')
         .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
-        .select([
-          'co.seq',
-          'co.stix_id',
-          'co.type',
-          'co.spec_version',
-          'co.version',
-          'co.date_added',
-          'so.content_hash',
-        ])
+        .select(['co.seq', 'co.stix_id', 'co.type', 'co.spec_version', 'co.version', 'co.date_added', 'so.content_hash'])
         // withContent false never names the json column.
         .$if(q.withContent, (qb) => qb.select('so.json'))
         .where('co.collection_id', '=', q.collectionId)
         .where((eb) => {
-          const conds = []
+          const conds: Expression<SqlBool>[] = []
+          // match[id]: the ids' versions were looked up first, so this is an equality lookup on the
+          // (collection_id, object_seq) key; no planner can turn it into a scan of the collection.
+          if (versionSeqs !== undefined) conds.push(eb('co.object_seq', 'in', versionSeqs))
+          else if (q.ids !== undefined) conds.push(inList(eb, 'co.stix_id', q.ids))
           if (q.addedAfter !== undefined) conds.push(eb('co.date_added', '>', q.addedAfter))
-          if (q.ids !== undefined) conds.push(inList(eb, 'co.stix_id', q.ids))
           if (q.types !== undefined) conds.push(inList(eb, 'co.type', q.types))
           if (q.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', q.specVersions))
           const v = versionCondition(eb, q.versions ?? LATEST_ONLY)
@@ -207,13 +216,16 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
       // Absent filters remove every version of the object from the collection. Select first, then
       // delete by seq: the first/last subqueries then see the collection as it was before the delete.
       return ctx.atomic(async (tx) => {
+        const versionSeqs = await objectSeqsOf(tx, [stixId], dialect.capabilities.maxParameters)
+        if (versionSeqs?.length === 0) return 0
         const rows = await tx
           .selectFrom('collection_objects as co')
           .select('co.seq')
           .where('co.collection_id', '=', collectionId)
-          .where('co.stix_id', '=', stixId)
           .where((eb) => {
-            const conds = []
+            const conds: Expression<SqlBool>[] = [
+              versionSeqs === undefined ? eb('co.stix_id', '=', stixId) : eb('co.object_seq', 'in', versionSeqs),
+            ]
             if (filter.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', filter.specVersions))
             const v = filter.versions === undefined ? undefined : versionCondition(eb, filter.versions)
             if (v) conds.push(v)
@@ -249,74 +261,104 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
 }
 
 /**
- * The latest version of each object, one batch per query, keyset-paginated on stix_id: no query runs
- * longer than one batch (a long SQLite query would block the event loop; a long PostgreSQL one would
- * hold a snapshot). Exactly one row per object:
- * - in a collection: the highest TAXII version there, ties broken by the latest membership;
+ * The latest version of each object, one batch per query, keyset-paginated: no query runs longer than
+ * one batch (a long SQLite query would block the event loop; a long PostgreSQL one would hold a
+ * snapshot). Exactly one row per object:
+ * - in a collection: the highest TAXII version there, ties broken by the latest membership; batches
+ *   follow the collection's (date_added, seq) order;
  * - across all collections: among the versions that are in at least one collection, the highest
- *   modified (else created), ties broken by the latest stored.
+ *   modified (else created), ties broken by the latest stored; batches follow stix_id order.
  */
 async function* exportLatest(db: Kysely<DB>, collectionId: string | null, batchSize: number): AsyncGenerator<readonly string[]> {
+  if (collectionId !== null) {
+    let after: { dateAdded: string; seq: number } | undefined
+    for (;;) {
+      const rows = await latestInCollection(db, collectionId, after, batchSize)
+      if (rows.length > 0) yield rows.map((r) => r.json)
+      const last = rows[rows.length - 1]
+      if (!last || rows.length < batchSize) return
+      after = { dateAdded: last.date_added, seq: decodeInt(last.seq, 'seq') }
+    }
+  }
   let after: string | undefined
   for (;;) {
-    const rows = collectionId !== null ? await latestInCollection(db, collectionId, after, batchSize) : await latestAnywhere(db, after, batchSize)
-    if (rows.length === 0) return
-    yield rows.map((r) => r.json)
+    const rows = await latestAnywhere(db, after, batchSize)
+    if (rows.length > 0) yield rows.map((r) => r.json)
     const last = rows[rows.length - 1]
     if (!last || rows.length < batchSize) return
     after = last.stix_id
   }
 }
 
-function latestInCollection(db: Kysely<DB>, collectionId: string, after: string | undefined, batchSize: number) {
+function latestInCollection(
+  db: Kysely<DB>,
+  collectionId: string,
+  after: { dateAdded: string; seq: number } | undefined,
+  batchSize: number,
+) {
   return db
     .selectFrom('collection_objects as co')
     .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
-    .select(['co.stix_id', 'so.json'])
+    .select(['co.seq', 'co.date_added', 'so.json'])
     .where('co.collection_id', '=', collectionId)
-    .$if(after !== undefined, (q) => q.where('co.stix_id', '>', after ?? ''))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('collection_objects as c2')
-            .select('c2.seq')
-            .whereRef('c2.collection_id', '=', 'co.collection_id')
-            .whereRef('c2.stix_id', '=', 'co.stix_id')
-            .where((e2) =>
-              e2.or([
-                e2('c2.version', '>', e2.ref('co.version')),
-                e2.and([e2('c2.version', '=', e2.ref('co.version')), e2('c2.seq', '>', e2.ref('co.seq'))]),
-              ]),
-            ),
-        ),
+    .$if(after !== undefined, (q) =>
+      q.where((eb) => eb(eb.refTuple('co.date_added', 'co.seq'), '>', eb.tuple(after?.dateAdded ?? '', after?.seq ?? 0))),
+    )
+    // The highest version in the collection…
+    .where((eb) => eb('co.version', '=', extremeVersion(eb, 'max')))
+    // …and of several memberships with that version (objects versioned by date added), the latest.
+    .where((eb) =>
+      eb(
+        'co.seq',
+        '=',
+        eb
+          .selectFrom('stix_objects as s2')
+          .select((sb) =>
+            sb.fn
+              .max(
+                sb
+                  .selectFrom('collection_objects as c2')
+                  .select('c2.seq')
+                  .whereRef('c2.collection_id', '=', 'co.collection_id')
+                  .whereRef('c2.object_seq', '=', 's2.seq')
+                  .whereRef('c2.version', '=', 'co.version'),
+              )
+              .as('m'),
+          )
+          .whereRef('s2.stix_id', '=', 'co.stix_id'),
       ),
     )
-    .orderBy('co.stix_id')
+    .orderBy('co.date_added')
+    .orderBy('co.seq')
     .limit(batchSize)
     .execute()
 }
 
 function latestAnywhere(db: Kysely<DB>, after: string | undefined, batchSize: number) {
+  // "In some collection" is a count over the (object_seq) index: a scalar, so PostgreSQL cannot turn it
+  // into a semi-join, and not min()/limit, which it may answer by walking the primary key.
+  const inSomeCollection = (eb: ExpressionBuilder<DB & { s2: DB['stix_objects'] }, 's2'>) =>
+    eb(
+      eb.selectFrom('collection_objects as c3').select((sb) => sb.fn.countAll().as('n')).whereRef('c3.object_seq', '=', 's2.seq'),
+      '>',
+      0,
+    )
   return db
     .selectFrom('stix_objects as s')
     .select(['s.stix_id', 's.json'])
     .$if(after !== undefined, (q) => q.where('s.stix_id', '>', after ?? ''))
-    .where(({ exists, selectFrom }) => exists(selectFrom('collection_objects as c').select('c.seq').whereRef('c.object_seq', '=', 's.seq')))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('stix_objects as s2')
-            .select('s2.seq')
-            .whereRef('s2.stix_id', '=', 's.stix_id')
-            .where((e2) => {
-              const tsS = e2.fn.coalesce('s.modified', 's.created', e2.val(''))
-              const tsS2 = e2.fn.coalesce('s2.modified', 's2.created', e2.val(''))
-              return e2.or([e2(tsS2, '>', tsS), e2.and([e2(tsS2, '=', tsS), e2('s2.seq', '>', e2.ref('s.seq'))])])
-            })
-            .where(({ exists: ex2, selectFrom: sf2 }) =>
-              ex2(sf2('collection_objects as c3').select('c3.seq').whereRef('c3.object_seq', '=', 's2.seq')),
-            ),
-        ),
+    .where((eb) =>
+      eb(
+        's.seq',
+        '=',
+        eb
+          .selectFrom('stix_objects as s2')
+          .select('s2.seq')
+          .whereRef('s2.stix_id', '=', 's.stix_id')
+          .where(inSomeCollection)
+          .orderBy((ob) => ob.fn.coalesce('s2.modified', 's2.created', ob.val('')), 'desc')
+          .orderBy('s2.seq', 'desc')
+          .limit(1),
       ),
     )
     .orderBy('s.stix_id')
