@@ -284,6 +284,6 @@ function duration(seconds: number, fine = false): string {
 
 /** Control characters from data (file names, peer messages) must not reach the terminal. */
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\t/g, ' ').replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '?')
 }
