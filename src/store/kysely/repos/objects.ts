@@ -335,11 +335,25 @@ function latestInCollection(
 }
 
 function latestAnywhere(db: Kysely<DB>, after: string | undefined, batchSize: number) {
-  // "In some collection" is a count over the (object_seq) index: a scalar, so PostgreSQL cannot turn it
-  // into a semi-join, and not min()/limit, which it may answer by walking the primary key.
+  // "In some collection": per collection, an equality lookup on the (collection_id, object_seq) key,
+  // counted in scalar subqueries (PostgreSQL cannot turn a scalar into a semi-join over a scan). There
+  // are few collections; an index on object_seq alone would cost every ingest for this one export.
   const inSomeCollection = (eb: ExpressionBuilder<DB & { s2: DB['stix_objects'] }, 's2'>) =>
     eb(
-      eb.selectFrom('collection_objects as c3').select((sb) => sb.fn.countAll().as('n')).whereRef('c3.object_seq', '=', 's2.seq'),
+      eb
+        .selectFrom('collections as c')
+        .select((sb) => sb.fn.countAll().as('n'))
+        .where((cb) =>
+          cb(
+            cb
+              .selectFrom('collection_objects as c3')
+              .select((xb) => xb.fn.countAll().as('m'))
+              .whereRef('c3.collection_id', '=', 'c.id')
+              .whereRef('c3.object_seq', '=', 's2.seq'),
+            '>',
+            0,
+          ),
+        ),
       '>',
       0,
     )
