@@ -12,7 +12,8 @@ import type { Store } from '../src/store/port.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
-export const PG_TEST_URL = 'postgres://postgres@127.0.0.1:5432/test'
+/** The test database; `ENTENTE_TEST_PG_URL` may point elsewhere (another port, a CI service). */
+export const PG_TEST_URL = process.env.ENTENTE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 function parseDialects(v: string | undefined): Dialect[] {
   const names = (v ?? 'sqlite,postgres')

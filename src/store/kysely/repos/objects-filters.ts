@@ -28,9 +28,10 @@ export const NOTHING = sql<SqlBool>`1 = 0`
  *    from stix_objects sv where sv.stix_id = co.stix_id)
  * Versions of the object that are not in the collection give NULL, which max/min ignore.
  */
-export function extremeVersion(eb: CoScope, fn: 'max' | 'min') {
+export function extremeVersion(eb: CoScope, fn: 'max' | 'min', amongSeqs?: readonly number[]) {
   return eb
     .selectFrom('stix_objects as sv')
+    .$if(amongSeqs !== undefined, (q) => q.where('sv.seq', 'in', [...(amongSeqs ?? [])]))
     .select((sb) =>
       sb.fn[fn](
         sb
@@ -46,12 +47,14 @@ export function extremeVersion(eb: CoScope, fn: 'max' | 'min') {
 /**
  * `match[version]`: the alternatives are OR-ed. `last`/`first` are the max/min TAXII version of the
  * object *within this collection*. Returns undefined when every version matches (`all`).
+ * `amongSeqs`: when the caller looked the object's versions up in an earlier statement, first/last
+ * are taken among those, so a version stored in between cannot make the answer empty.
  */
-export function versionCondition(eb: CoScope, f: VersionFilter): Expression<SqlBool> | undefined {
+export function versionCondition(eb: CoScope, f: VersionFilter, amongSeqs?: readonly number[]): Expression<SqlBool> | undefined {
   if (f.all) return undefined
   const alternatives: Expression<SqlBool>[] = []
-  if (f.last) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'max')))
-  if (f.first) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'min')))
+  if (f.last) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'max', amongSeqs)))
+  if (f.first) alternatives.push(eb('co.version', '=', extremeVersion(eb, 'min', amongSeqs)))
   if (f.versions.length > 0) alternatives.push(eb('co.version', 'in', [...f.versions]))
   if (alternatives.length === 0) return NOTHING
   return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives)

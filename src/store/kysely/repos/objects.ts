@@ -145,13 +145,14 @@ async function putVersionsPortable(
 
 /**
  * The seqs of every stored version of these objects (stix_objects (stix_id, version_key) index), or
- * undefined when there are too many to bind as one IN list (then callers filter on stix_id instead).
+ * undefined when there are too many to bind (the next statement binds them up to three times); callers
+ * then filter on stix_id instead, which is correct but walks the collection.
  */
 async function objectSeqsOf(db: Kysely<DB>, stixIds: readonly string[], maxParameters: number): Promise<number[] | undefined> {
   if (stixIds.length === 0) return []
   if (stixIds.length > maxParameters / 4) return undefined
   const rows = await db.selectFrom('stix_objects').select('seq').where('stix_id', 'in', [...stixIds]).execute()
-  if (rows.length > maxParameters / 2) return undefined
+  if (rows.length > maxParameters / 4) return undefined
   return rows.map((r) => decodeInt(r.seq, 'seq'))
 }
 
@@ -187,7 +188,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
           if (q.addedAfter !== undefined) conds.push(eb('co.date_added', '>', q.addedAfter))
           if (q.types !== undefined) conds.push(inList(eb, 'co.type', q.types))
           if (q.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', q.specVersions))
-          const v = versionCondition(eb, q.versions ?? LATEST_ONLY)
+          const v = versionCondition(eb, q.versions ?? LATEST_ONLY, versionSeqs)
           if (v) conds.push(v)
           if (q.after !== undefined)
             conds.push(eb(eb.refTuple('co.date_added', 'co.seq'), '>', eb.tuple(q.after.dateAdded, q.after.seq)))
@@ -227,7 +228,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
               versionSeqs === undefined ? eb('co.stix_id', '=', stixId) : eb('co.object_seq', 'in', versionSeqs),
             ]
             if (filter.specVersions !== undefined) conds.push(inList(eb, 'co.spec_version', filter.specVersions))
-            const v = filter.versions === undefined ? undefined : versionCondition(eb, filter.versions)
+            const v = filter.versions === undefined ? undefined : versionCondition(eb, filter.versions, versionSeqs)
             if (v) conds.push(v)
             return eb.and(conds)
           })
