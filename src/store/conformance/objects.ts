@@ -122,6 +122,18 @@ export function objectTests(s: GetStore): void {
       expect((await store.objects.versionsOf(ip.id)).map((x) => x.versionKey)).toEqual(
         [ip, updated].map((o) => `h:${hex(sha256(JSON.stringify(o)))}`),
       )
+
+      // Two contents of one observable added at the same time share a TAXII version: `last` returns
+      // both (they are equally latest); an export picks one, the one added last.
+      const twin = await newCollection(store)
+      const a = observable('192.0.2.1')
+      const b = { ...a, value: '192.0.2.2' }
+      await put(store, twin, [a, b], at(12_500))
+      const latest = await store.objects.query({ collectionId: twin, limit: 10, withContent: true })
+      expect(latest.items.map((e) => e.json)).toEqual([a, b].map((o) => JSON.stringify(o)))
+      const exported: string[] = []
+      for await (const batch of store.objects.exportLatest(twin, 10)) exported.push(...batch)
+      expect(exported).toEqual([JSON.stringify(b)])
     })
 
     it('stores a batch larger than one statement can bind (5,000 items)', async () => {
