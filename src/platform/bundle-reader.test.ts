@@ -438,3 +438,24 @@ describe('files and gzip', () => {
     }
   })
 })
+
+describe('memory', () => {
+  it('keeps no item alive once taken, even when some stay pending', async () => {
+    const { setFlagsFromString } = await import('node:v8')
+    const { runInNewContext } = await import('node:vm')
+    setFlagsFromString('--expose_gc')
+    const gc = runInNewContext('gc') as () => void
+    const objects = Array.from({ length: 100 }, (_, i) => ({ type: 'x-test', id: `x-test--${i}`, pad: 'p'.repeat(100) }))
+    const scanner = new BundleScanner()
+    scanner.push(Buffer.from(JSON.stringify({ type: 'bundle', id: 'bundle--1', objects })))
+    const refs: WeakRef<object>[] = []
+    ;(() => {
+      for (const item of scanner.take(10)) refs.push(new WeakRef(item))
+    })()
+    expect(scanner.pending).toBe(90)
+    await new Promise((r) => setTimeout(r, 0))
+    gc()
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0)
+    expect(scanner.take(90).map((i) => JSON.parse(i.text).id)).toEqual(objects.slice(10).map((o) => o.id))
+  })
+})

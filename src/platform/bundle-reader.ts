@@ -318,10 +318,10 @@ export class BundleScanner {
     const end = Math.min(this.items.length, this.itemsHead + n)
     const out = this.items.slice(this.itemsHead, end)
     this.itemsHead = end
-    if (this.itemsHead === this.items.length) {
-      this.items = []
-      this.itemsHead = 0
-    }
+    // Drop the taken items so they can be collected: a reader that always leaves a few pending must
+    // not keep every item of a million-object bundle alive.
+    this.items = this.items.slice(this.itemsHead)
+    this.itemsHead = 0
     return out
   }
 
