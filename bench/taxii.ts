@@ -2,7 +2,7 @@
  * TAXII read latency: serves a node whose default collection holds the benchmark objects, walks every
  * page of 1,000 once (sequential), then runs autocannon with concurrent clients fetching pages of 1,000
  * at cursors spread over the whole collection.
- *   node --import tsx bench/taxii.ts <data-dir> [connections] [seconds]
+ *   node --import tsx bench/taxii.ts <data-dir> [connections, comma-separated: 1,8] [seconds]
  */
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -11,7 +11,7 @@ import { openNode, serveNode } from '../src/app/create-node.js'
 import { loadConfig } from '../src/config/load.js'
 
 const [dir, connArg, secArg] = process.argv.slice(2) as [string, string?, string?]
-const connections = Number(connArg ?? 8)
+const connectionSets = (connArg ?? '1,8').split(',').map(Number)
 const duration = Number(secArg ?? 20)
 const cfg = loadConfig({ env: {}, cwd: process.cwd(), argv: { db: { driver: 'sqlite', path: join(dir, 'entente.db') }, http: { port: 0 }, log: { level: 'warn' } } })
 if (!cfg.ok) throw new Error(JSON.stringify(cfg.error))
@@ -41,17 +41,18 @@ do {
 } while (next)
 const walkS = (performance.now() - t0) / 1000
 
-const result = await autocannon({
-  url: server.url, connections, duration, headers,
-  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] ?? base }) }],
-})
-await server.close()
-await node.close()
-process.stdout.write(
-  `${JSON.stringify({
-    objects: seen.size, pages, walkS, walkPagesPerS: Math.round(pages / walkS),
-    connections, duration, requests: result.requests.total, reqPerS: result.requests.average,
+const runs = []
+for (const connections of connectionSets) {
+  const result = await autocannon({
+    url: server.url, connections, duration, headers,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] ?? base }) }],
+  })
+  runs.push({
+    connections, requests: result.requests.total, reqPerS: result.requests.average,
     p50ms: result.latency.p50, p90ms: result.latency.p90, p99ms: result.latency.p99, maxMs: result.latency.max,
     non2xx: result.non2xx, errors: result.errors,
-  })}\n`,
-)
+  })
+}
+await server.close()
+await node.close()
+process.stdout.write(`${JSON.stringify({ objects: seen.size, pages, walkS, walkPagesPerS: Math.round(pages / walkS), duration, runs })}\n`)
