@@ -287,3 +287,15 @@ function clean(text: string): string {
    
   return text.replace(/\t/g, ' ').replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '?')
 }
+
+/**
+ * Standard output as a stream for large results (exports). A reader that goes away early
+ * (`entente export | head`) ends the command quietly instead of with an EPIPE stack trace.
+ */
+export function resultStream(): NodeJS.WriteStream {
+  process.stdout.once('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.ok)
+    throw e
+  })
+  return process.stdout
+}

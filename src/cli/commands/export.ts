@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Writable } from 'node:stream'
 import { cliViewer, must, nodeOptions, withNode, type NodeFlags } from '../context.js'
-import { createProgress } from '../output.js'
+import { createProgress, resultStream } from '../output.js'
 
 interface ExportFlags extends NodeFlags {
   collection?: string
@@ -36,7 +36,7 @@ export function registerExport(program: Command) {
         const batches = must(await node.services.objects.exportLatest(viewer, { collection: flags.all ? null : (flags.collection ?? 'default') }))
         const types = flags.type ? new Set(flags.type) : null
         const tmp = flags.output ? `${flags.output}.${randomUUID().slice(0, 8)}.tmp` : null
-        const out: Writable = tmp ? createWriteStream(tmp) : process.stdout
+        const out: Writable = tmp ? createWriteStream(tmp) : resultStream()
         const progress = createProgress({ label: 'exporting', json: flags.json === true || !flags.output })
         let n = 0
         try {
