@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { rename, rm } from 'node:fs/promises'
@@ -13,14 +14,9 @@ interface ExportFlags extends NodeFlags {
   type?: string[]
 }
 
-function write(out: Writable, s: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(s)) resolve()
-    else {
-      out.once('drain', resolve)
-      out.once('error', reject)
-    }
-  })
+/** Writes with backpressure; `once` rejects if the stream fails and leaves no listener behind. */
+async function write(out: Writable, s: string): Promise<void> {
+  if (!out.write(s)) await once(out, 'drain')
 }
 
 export function registerExport(program: Command) {
