@@ -28,6 +28,8 @@ function forbidden() {
   return err({ code: 'forbidden' as const, reason: 'role' as const })
 }
 
+const TOUCH_INTERVAL_MS = 60_000
+
 export interface CreatedToken {
   readonly token: ApiToken
   /** The secret: shown once, never stored. */
@@ -37,6 +39,7 @@ export interface CreatedToken {
 export function makeAdminService(deps: ServiceDeps) {
   const { store, clock, ids, hasher, secrets } = deps
   const now = () => storedTimestampFromMs(clock.nowMs())
+  const lastTouched = new Map<string, number>()
 
   async function createOrganisation(viewer: Viewer, input: { name: string }, repos: Tx = store): Promise<Result<Organisation>> {
     if (!isAdmin(viewer)) return forbidden()
@@ -168,7 +171,13 @@ export function makeAdminService(deps: ServiceDeps) {
       const at = now()
       const p = await store.tokens.findActiveByHash(hasher.sha256(secret), at)
       if (!p) return null
-      void store.tokens.touch(p.token.id, at).catch(() => undefined)
+      // Record use at most once a minute per token and process: a read must not cost a write each time.
+      const last = lastTouched.get(p.token.id) ?? 0
+      if (clock.nowMs() - last >= TOUCH_INTERVAL_MS) {
+        if (lastTouched.size > 10_000) lastTouched.clear()
+        lastTouched.set(p.token.id, clock.nowMs())
+        void store.tokens.touch(p.token.id, at).catch(() => undefined)
+      }
       return { kind: 'user', userId: p.user.id, username: p.user.username, orgId: p.org.id, role: p.user.role }
     },
 
