@@ -68,6 +68,8 @@ export interface UserStore {
   getByUsername(username: string): Promise<User | null>
   list(orgId?: string): Promise<User[]>
   setRole(id: string, role: Role): Promise<Result<User>>
+  /** Disables a user (its tokens stop working) at `at`, or enables it again with null. */
+  setDisabled(id: string, at: string | null): Promise<Result<User>>
 }
 
 export interface TokenStore {

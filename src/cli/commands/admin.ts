@@ -128,6 +128,19 @@ export function registerAdmin(program: Command) {
         printResult({ id: u.id, username: u.username, role: u.role, orgId: u.orgId }, { json: flags.json === true, human: () => `created ${u.role} ${u.username} in ${o.name}` })
       })
     })
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    nodeOptions(user.command(name))
+      .description(disabled ? 'disable a user: every token of theirs stops working at once' : 'enable a disabled user again')
+      .argument('<username>', 'user name')
+      .action(async (username: string, flags: NodeFlags) => {
+        await withNode(flags, async (node) => {
+          const u = await node.store.users.getByUsername(username)
+          if (!u) fail(EXIT.noInput, `not_found: user ${username} does not exist`)
+          const r = must(await node.services.admin.setUserDisabled(await cliViewer(node, 'user'), { userId: u.id, disabled }))
+          printResult({ id: r.id, username: r.username, disabledAt: r.disabledAt }, { json: flags.json === true, human: () => `${disabled ? 'disabled' : 'enabled'} ${r.username}` })
+        })
+      })
+  }
   nodeOptions(user.command('list'))
     .description('list users')
     .action(async (flags: NodeFlags) => {

@@ -32,3 +32,4 @@ export const CreateUserBody = Type.Object(
 export type CreateUserBody = Static<typeof CreateUserBody>
 
 export const SetRoleBody = Type.Object({ role: Role }, { additionalProperties: false })
+export const SetDisabledBody = Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false })

@@ -44,6 +44,23 @@ for (const dialect of DIALECTS) {
       expect(await node.services.admin.authenticateToken(t.value.secret)).toBeNull()
     })
 
+    it('disables a user: their tokens stop working at once, and work again once enabled', async () => {
+      const user = await node.services.admin.createUser(system(), { orgId: node.hostOrgId, username: 'leaver', role: 'analyst' })
+      if (!user.ok) throw new Error('user')
+      const t = await node.services.admin.createToken(system(), { userId: user.value.id, name: 'laptop' })
+      if (!t.ok) throw new Error('token')
+      expect(await node.services.admin.authenticateToken(t.value.secret)).not.toBeNull()
+      const off = await node.services.admin.setUserDisabled(system(), { userId: user.value.id, disabled: true })
+      expect(off.ok && off.value.disabledAt).toBeTruthy()
+      expect(await node.services.admin.authenticateToken(t.value.secret)).toBeNull()
+      await node.services.admin.setUserDisabled(system(), { userId: user.value.id, disabled: false })
+      expect(await node.services.admin.authenticateToken(t.value.secret)).not.toBeNull()
+      const admin = await node.store.users.getByUsername('admin')
+      const self: Viewer = { kind: 'user', userId: admin!.id, username: 'admin', orgId: node.hostOrgId, role: 'admin' }
+      expect(await node.services.admin.setUserDisabled(self, { userId: admin!.id, disabled: true })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      expect(await node.services.admin.setUserDisabled(system(), { userId: 'no-such-user', disabled: true })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    })
+
     it('expires tokens at their expiry time', async () => {
       const admin = await node.store.users.getByUsername('admin')
       const expiresAt = new Date(clock.nowMs() + 3600_000).toISOString()

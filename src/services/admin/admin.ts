@@ -135,6 +135,17 @@ export function makeAdminService(deps: ServiceDeps) {
       return store.users.setRole(input.userId, input.role)
     },
 
+    /**
+     * Disables a user (every token of theirs stops working at once) or enables them again.
+     * Administrators cannot disable themselves, so a node cannot lose its last way in by accident.
+     */
+    async setUserDisabled(viewer: Viewer, input: { userId: string; disabled: boolean }): Promise<Result<User>> {
+      if (!isAdmin(viewer)) return forbidden()
+      if (viewer.kind === 'user' && viewer.userId === input.userId && input.disabled)
+        return err({ code: 'conflict', detail: 'administrators cannot disable themselves' })
+      return store.users.setDisabled(input.userId, input.disabled ? now() : null)
+    },
+
     async listTokens(viewer: Viewer, userId?: string): Promise<Result<ApiToken[]>> {
       if (isAdmin(viewer)) return ok(await store.tokens.list(userId))
       if (viewer.kind === 'user' && (userId === undefined || userId === viewer.userId)) return ok(await store.tokens.list(viewer.userId))

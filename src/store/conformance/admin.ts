@@ -48,6 +48,12 @@ export function adminTests(s: GetStore): void {
       expect(unwrap(await store.users.setRole(u2.id, 'analyst'))).toEqual({ ...u2, role: 'analyst' })
       expect((await store.users.get(u2.id))?.role).toBe('analyst')
       expect(await store.users.setRole(randomUUID(), 'admin')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+
+      const at = '2026-06-01T00:00:00.000000Z'
+      expect(unwrap(await store.users.setDisabled(u2.id, at))).toEqual({ ...u2, role: 'analyst', disabledAt: at })
+      expect((await store.users.get(u2.id))?.disabledAt).toBe(at)
+      expect(unwrap(await store.users.setDisabled(u2.id, null)).disabledAt).toBeNull()
+      expect(await store.users.setDisabled(randomUUID(), at)).toMatchObject({ ok: false, error: { code: 'not_found' } })
     })
   })
 

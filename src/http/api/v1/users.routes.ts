@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../../contract/api/common.js'
-import { CreateUserBody, ListUsersQuery, SetRoleBody, User, UserList } from '../../../contract/api/users.js'
+import { CreateUserBody, ListUsersQuery, SetDisabledBody, SetRoleBody, User, UserList } from '../../../contract/api/users.js'
 import { unwrap } from '../../errors.js'
 import { viewerOf } from '../../plugins/auth.js'
 import { presentUser } from '../../presenters/api.presenter.js'
@@ -33,5 +33,19 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
       schema: { tags: ['Administration'], summary: 'Set a user’s role (administrators)', params: IdParams, body: SetRoleBody, response: { 200: User, ...problems(400, 401, 403, 404) } },
     },
     async (request) => presentUser(unwrap(await admin.setRole(viewerOf(request), { userId: request.params.id, role: request.body.role }))),
+  )
+
+  app.put(
+    '/users/:id/disabled',
+    {
+      schema: {
+        tags: ['Administration'],
+        summary: 'Disable a user (their tokens stop working at once) or enable them again (administrators)',
+        params: IdParams,
+        body: SetDisabledBody,
+        response: { 200: User, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => presentUser(unwrap(await admin.setUserDisabled(viewerOf(request), { userId: request.params.id, disabled: request.body.disabled }))),
   )
 }

@@ -43,5 +43,9 @@ export function makeUserRepo({ db }: RepoContext): UserStore {
       const r = await db.updateTable('users').set({ role }).where('id', '=', id).returningAll().executeTakeFirst()
       return r ? ok(decodeUser(r)) : err({ code: 'not_found', resource: 'user', id })
     },
+    async setDisabled(id, at): Promise<Result<User>> {
+      const r = await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).returningAll().executeTakeFirst()
+      return r ? ok(decodeUser(r)) : err({ code: 'not_found', resource: 'user', id })
+    },
   }
 }
