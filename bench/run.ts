@@ -46,12 +46,17 @@ log(JSON.stringify(raw))
 rmSync(rawDir, { recursive: true, force: true })
 
 let postgres: Record<string, number | string> | null = null
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one JSON line from a benchmark child
+let taxiiPg: Record<string, any> | null = null
 if (!skipPg) {
   const schema = `bench_${Date.now()}`
   log(`ingest on PostgreSQL (schema ${schema})`)
   try {
     postgres = child('ingest.ts', 'postgres', file, schema)
     log(JSON.stringify(postgres))
+    log(`TAXII reads on PostgreSQL: ${connections} connections, ${seconds} s each`)
+    taxiiPg = child('taxii.ts', `postgres:${schema}`, connections, seconds)
+    log(JSON.stringify(taxiiPg))
   } finally {
     const c = new pg.Client({ connectionString: process.env.ENTENTE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' })
     await c.connect()
@@ -63,6 +68,13 @@ if (!skipPg) {
 log(`TAXII reads: ${connections} connections, ${seconds} s each`)
 const taxii = child('taxii.ts', sqliteDir, connections, seconds)
 log(JSON.stringify(taxii))
+
+type Run = { connections: number; p50ms: number; p90ms: number; p99ms: number; reqPerS: number; non2xx: number }
+function taxiiRows(engine: string, t: Record<string, unknown>): string {
+  return (t['runs'] as Run[])
+    .map((r) => `| TAXII on ${engine}: GET pages of 1,000 at random cursors, ${r.connections} concurrent client${r.connections > 1 ? 's' : ''} | p50 ${r.p50ms} ms, p90 ${r.p90ms} ms, p99 ${r.p99ms} ms, ${r.reqPerS} pages/s, non-2xx ${r.non2xx} |`)
+    .join('\n')
+}
 
 const ratio = Number(sqlite.objectsPerS) / Number(raw.rowsPerS)
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
@@ -78,9 +90,8 @@ Machine: ${machine}. Data: ${N.toLocaleString('en')} objects (${(Number(sqlite.b
 | well-formedness pre-scan of the file | ${Number(sqlite.prescanS).toFixed(1)} s |
 | PostgreSQL ingest | ${postgres ? `${postgres.objectsPerS} objects/s (${Number(postgres.importS).toFixed(1)} s), peak RSS ${postgres.peakRssMB} MB` : 'skipped'} |
 | TAXII full walk, pages of 1,000 (1 client) | ${taxii.pages} pages in ${Number(taxii.walkS).toFixed(1)} s (${taxii.walkPagesPerS} pages/s), ${taxii.objects} distinct objects |
-${(taxii.runs as unknown as { connections: number; p50ms: number; p90ms: number; p99ms: number; reqPerS: number; non2xx: number }[])
-  .map((r) => `| TAXII GET pages of 1,000 at random cursors, ${r.connections} concurrent client${r.connections > 1 ? 's' : ''} | p50 ${r.p50ms} ms, p90 ${r.p90ms} ms, p99 ${r.p99ms} ms, ${r.reqPerS} pages/s (${Math.round(r.reqPerS * 1000)} objects/s), non-2xx ${r.non2xx} |`)
-  .join('\n')}
+${taxiiRows('SQLite', taxii)}
+${taxiiPg ? taxiiRows('PostgreSQL', taxiiPg) : '| TAXII on PostgreSQL | skipped |'}
 `
-writeFileSync(join(WORK, 'results.json'), JSON.stringify({ N, machine, sqlite, raw, postgres, taxii, ratio }, null, 2))
+writeFileSync(join(WORK, 'results.json'), JSON.stringify({ N, machine, sqlite, raw, postgres, taxii, taxiiPg, ratio }, null, 2))
 process.stdout.write(table)

@@ -2,7 +2,7 @@
  * TAXII read latency: serves a node whose default collection holds the benchmark objects, walks every
  * page of 1,000 once (sequential), then runs autocannon with concurrent clients fetching pages of 1,000
  * at cursors spread over the whole collection.
- *   node --import tsx bench/taxii.ts <data-dir> [connections, comma-separated: 1,8] [seconds]
+ *   node --import tsx bench/taxii.ts <data-dir | postgres:SCHEMA> [connections, comma-separated: 1,8] [seconds]
  */
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -13,7 +13,11 @@ import { loadConfig } from '../src/config/load.js'
 const [dir, connArg, secArg] = process.argv.slice(2) as [string, string?, string?]
 const connectionSets = (connArg ?? '1,8').split(',').map(Number)
 const duration = Number(secArg ?? 20)
-const cfg = loadConfig({ env: {}, cwd: process.cwd(), argv: { db: { driver: 'sqlite', path: join(dir, 'entente.db') }, http: { port: 0 }, log: { level: 'warn' } } })
+const PG_URL = process.env.ENTENTE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const db = dir.startsWith('postgres:')
+  ? { driver: 'postgres', url: PG_URL, schema: dir.slice('postgres:'.length), poolMax: 10 }
+  : { driver: 'sqlite', path: join(dir, 'entente.db') }
+const cfg = loadConfig({ env: {}, cwd: process.cwd(), argv: { db, http: { port: 0 }, log: { level: 'warn' } } })
 if (!cfg.ok) throw new Error(JSON.stringify(cfg.error))
 const node = await openNode(cfg.value, { logger: pino({ level: 'warn' }) })
 const admin = await node.store.users.getByUsername('admin')
