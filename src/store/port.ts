@@ -357,6 +357,11 @@ export interface Store extends Tx {
   migrate(): Promise<string[]>
   /** Names of migrations applied and pending. */
   migrationStatus(): Promise<{ readonly applied: string[]; readonly pending: string[] }>
+  /**
+   * Refreshes the query planner's statistics after a bulk load, so that reads of a freshly filled
+   * collection get index plans at once (PostgreSQL); a no-op where plans are pinned (SQLite).
+   */
+  refreshStatistics(): Promise<void>
   /** Cheap liveness check for /healthz. */
   ping(): Promise<boolean>
   close(): Promise<void>

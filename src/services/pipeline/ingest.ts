@@ -251,6 +251,7 @@ export function makeIngestService(deps: IngestDeps) {
       }
       const jobId = job.id
       input.onJob?.({ id: jobId, resumedFrom })
+      let batchesCommitted = 0
       let totals = { processed: job.processed, added: job.added, duplicates: job.duplicates, failed: job.failed }
       // Prepare batch n+1 while batch n is being stored: with a worker preparer the two overlap on two cores.
       let pending: Promise<{ raw: RawItem[]; prepared: PrepareOutcome[]; first: number; last: number }> | null = null
@@ -272,6 +273,9 @@ export function makeIngestService(deps: IngestDeps) {
           return ok(counts)
         })
         if (!r.ok) throw new Error('import batch failed unexpectedly')
+        // Once the first batch is in, the planner learns what the tables look like (an empty table's
+        // statistics would otherwise steer reads of a growing collection to full scans).
+        if (++batchesCommitted === 1) await store.refreshStatistics()
         totals = {
           processed: b.last + 1,
           added: totals.added + r.value.added,
@@ -299,6 +303,7 @@ export function makeIngestService(deps: IngestDeps) {
         throw e
       }
       await store.jobs.finish(jobId, 'completed', null, now())
+      await store.refreshStatistics()
       const finished = await store.jobs.get(jobId)
       return ok(finished ?? job)
     },

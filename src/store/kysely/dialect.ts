@@ -68,6 +68,8 @@ export interface StoreDialect extends MigrationDialect {
   exclusive<T>(fn: () => Promise<T>): Promise<T>
   /** Present when the engine has a faster way than the portable Kysely path (SQLite prepared statements). */
   readonly putVersions: PutVersionsFastPath | undefined
+  /** Refreshes the planner's statistics after a bulk load (see Store.refreshStatistics). */
+  analyze(): Promise<void>
   /** Releases the pool / closes the database. */
   close(): Promise<void>
 }

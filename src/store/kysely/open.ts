@@ -81,6 +81,10 @@ function makeStore(dialect: StoreDialect): Store {
         pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
       }
     },
+    async refreshStatistics() {
+      assertOutsideTransaction('store.refreshStatistics')
+      await dialect.analyze()
+    },
     async ping() {
       assertOutsideTransaction('store.ping')
       try {

@@ -119,6 +119,9 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     migrationTableSchema: undefined,
     exclusive: (fn) => mutex.run(fn),
     putVersions: makePutVersions(raw),
+    // The plans are pinned by the statistics written at migration (pinPlannerStatistics): ANALYZE
+    // would replace them with measured ones, so there is nothing to refresh.
+    analyze: async () => {},
     close: () => db.destroy(),
   }
 }
