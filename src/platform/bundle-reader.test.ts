@@ -17,10 +17,10 @@ import {
   type BundleReadError,
   type ReadBundleOptions,
 } from './bundle-reader.js'
+import { ATTACK_BUNDLE, DISARM_BUNDLE } from '../../test/data.js'
 
-const DATA = '/work/shared/data'
-const DISARM = join(DATA, 'disarm', 'DISARM.json')
-const ATTACK = join(DATA, 'attack', 'enterprise-attack-18.1.json.gz')
+const DISARM = DISARM_BUNDLE
+const ATTACK = ATTACK_BUNDLE
 
 const tmp = mkdtempSync(join(tmpdir(), 'entente-bundle-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
