@@ -94,11 +94,18 @@ const leavesOnly =
   (level, index) =>
     level === 0 ? leafHashAt(index) : undefined
 
-/** MTH(D[n]) of the given leaf hashes (RFC 6962 §2.1); the empty tree's root is SHA-256(''). */
+/**
+ * MTH(D[n]) of the given leaf hashes (RFC 6962 §2.1), straight from the recursive definition (so it is
+ * an independent check on {@link MerkleFrontier}); the empty tree's root is SHA-256(''). O(n).
+ */
 export function rootFromLeafHashes(leaves: readonly Uint8Array[]): Uint8Array {
-  const f = new MerkleFrontier()
-  for (const l of leaves) f.append(l)
-  return f.root()
+  if (leaves.length === 0) return emptyRoot()
+  const mth = (lo: number, hi: number): Uint8Array => {
+    if (hi - lo === 1) return leaves[lo] as Uint8Array
+    const k = splitPoint(hi - lo)
+    return nodeHash(mth(lo, lo + k), mth(lo + k, hi))
+  }
+  return mth(0, leaves.length)
 }
 
 /**
