@@ -1,0 +1,395 @@
+/**
+ * Signed provenance for shared objects: one Ed25519 signature per batch (docs/provenance.md).
+ *
+ * When objects travel, the origin node's evidence travels with them, unchanged through relays:
+ * - its signed checkpoint (a C2SP signed note, ./checkpoint.ts), shared by every object of a batch;
+ * - per object version: the origin's `object.added` log entry (`leaf_input`, ./entry.ts), the entry's
+ *   `leaf_index`, and the RFC 6962 inclusion proof (`inclusion_path`) of that leaf in the checkpoint.
+ *
+ * A receiver verifies the checkpoint signature once with the origin's pinned key, then per object:
+ * the entry decodes, names the object's id, type and version, and carries the SHA-256 of the object's
+ * canonical JSON; and the inclusion proof leads from the entry's leaf hash to the signed root.
+ *
+ * Inclusion proofs of one batch share their upper nodes, so the batch verifier
+ * ({@link InclusionBatchVerifier}) remembers every node a successful proof established and stops
+ * hashing a path as soon as it reaches one, comparing the rest of the path with the remembered
+ * siblings instead. It accepts exactly the proofs RFC 9162's algorithm accepts (a mismatch anywhere
+ * fails, the proof length must be exact), with far fewer hashes for batches of nearby leaves.
+ *
+ * Wire format (JSON; hashes and entries in standard base64):
+ *
+ *     { "checkpoint": "<signed note text>",
+ *       "items": [ { "id": "indicator--…", "version": "<version key>", "leaf_index": 123,
+ *                    "leaf_input": "<base64 entry>", "inclusion_path": ["<base64 hash>", …] } ] }
+ */
+import { LIMITS } from '../shared/limits.js'
+import { err, ok, type Result } from '../shared/result.js'
+import { openCheckpoint, type Checkpoint } from './checkpoint.js'
+import { decodeEntry, MAX_ENTRY_BYTES, type LogEntry } from './entry.js'
+import { bytesEqual, HASH_SIZE, leafHash as coreLeafHash, nodeHash as coreNodeHash } from './merkle.js'
+import { base64Decode, base64Encode, MAX_NOTE_BYTES, type Ed25519Verify, type NoteVerifier } from './note.js'
+import { sha256 as coreSha256 } from './sha256.js'
+
+/** One object version's evidence, as it travels (wire names). */
+export interface ProvenanceItem {
+  /** The object's STIX id. */
+  readonly id: string
+  /** The object's version key (as the log names it: `modified`, else `created`, else `h:<hash>`). */
+  readonly version: string
+  /** The entry's position in the origin's log (0-based). */
+  readonly leaf_index: number
+  /** Base64 of the entry's canonical bytes (the RFC 6962 `leaf_input`). */
+  readonly leaf_input: string
+  /** Base64 hashes of the RFC 6962 inclusion proof, from the leaf's sibling up to the root's child. */
+  readonly inclusion_path: readonly string[]
+}
+
+/** Provenance for a batch of objects: one signed checkpoint, one item per object version. */
+export interface ProvenanceBundle {
+  /** The origin's signed checkpoint note (C2SP signed-note text). */
+  readonly checkpoint: string
+  readonly items: readonly ProvenanceItem[]
+}
+
+/** Size limits of {@link checkProvenanceBundleShape}. */
+export const PROVENANCE_LIMITS = {
+  /** Most items in one bundle (one TAXII page or one request's worth). */
+  maxItems: LIMITS.maxObjectsPerRequest,
+  /** Longest inclusion path: a tree of 2^53 leaves needs 53; 64 leaves headroom and stays bounded. */
+  maxPathLength: 64,
+  /** Longest id or version string (characters). */
+  maxKeyLength: 512,
+} as const
+
+/** An object entry as {@link verifyProvenance} returns it for verified items. */
+export type ObjectAddedEntry = Extract<LogEntry, { kind: 'object.added' }>
+
+/** The outcome for one item. */
+export interface ProvenanceItemResult {
+  readonly id: string
+  readonly version: string
+  readonly ok: boolean
+  /** Why the item failed (absent when `ok`). */
+  readonly reason?: string
+  /** The origin's log entry for the object (present when `ok`): collection, accepting actor, time. */
+  readonly entry?: ObjectAddedEntry
+}
+
+/** What {@link verifyProvenance} found: the checkpoint (or why it failed) and one result per item, in order. */
+export interface ProvenanceReport {
+  readonly checkpoint: Result<Checkpoint, string>
+  readonly results: readonly ProvenanceItemResult[]
+}
+
+/** A SHA-256 function (e.g. node:crypto's). It must not keep a reference to its input. */
+export type Sha256 = (data: Uint8Array) => Uint8Array
+
+/** The key of an object version in the `objects` map of {@link verifyProvenance}. */
+export const provenanceKey = (id: string, version: string): string => `${id}\u0000${version}`
+
+// ---------------------------------------------------------------------------------------------
+// Shape
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+
+/** Canonical base64 of exactly 32 bytes: 43 characters (the last with two zero bits) and one `=`. */
+const HASH_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
+/** Base64 characters and padding (canonical form is checked when decoding). */
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const MAX_LEAF_INPUT_CHARS = Math.ceil(MAX_ENTRY_BYTES / 3) * 4
+const ITEM_KEYS = new Set(['id', 'version', 'leaf_index', 'leaf_input', 'inclusion_path'])
+
+function itemProblem(x: unknown): string | undefined {
+  if (!isRecord(x)) return 'must be an object'
+  for (const k of Object.keys(x)) if (!ITEM_KEYS.has(k)) return `/${k} is not a known property`
+  const { id, version, leaf_index: index, leaf_input: input, inclusion_path: path } = x
+  if (typeof id !== 'string' || id.length === 0 || id.length > PROVENANCE_LIMITS.maxKeyLength) return `/id must be a string of 1 to ${PROVENANCE_LIMITS.maxKeyLength} characters`
+  if (typeof version !== 'string' || version.length === 0 || version.length > PROVENANCE_LIMITS.maxKeyLength) return `/version must be a string of 1 to ${PROVENANCE_LIMITS.maxKeyLength} characters`
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return '/leaf_index must be a non-negative integer'
+  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_LEAF_INPUT_CHARS || !B64.test(input)) return `/leaf_input must be base64 of at most ${MAX_ENTRY_BYTES} bytes`
+  if (!Array.isArray(path) || path.length > PROVENANCE_LIMITS.maxPathLength) return `/inclusion_path must be an array of at most ${PROVENANCE_LIMITS.maxPathLength} hashes`
+  for (let i = 0; i < path.length; i++) {
+    const h: unknown = path[i]
+    if (typeof h !== 'string' || !HASH_B64.test(h)) return `/inclusion_path/${i} must be base64 of ${HASH_SIZE} bytes`
+  }
+  return undefined
+}
+
+/**
+ * Checks that a parsed JSON value is a well-formed {@link ProvenanceBundle}: exactly the known
+ * properties, a checkpoint string of at most 1 MiB, 1 to {@link PROVENANCE_LIMITS.maxItems} items, each
+ * with a non-empty id and version, a safe non-negative integer index, a base64 `leaf_input` no longer
+ * than an entry can be, and at most {@link PROVENANCE_LIMITS.maxPathLength} base64 32-byte hashes.
+ * It does not verify anything cryptographic (that is {@link verifyProvenance}).
+ */
+export function checkProvenanceBundleShape(value: unknown): Result<ProvenanceBundle, string> {
+  if (!isRecord(value)) return err('a provenance bundle must be a JSON object')
+  for (const k of Object.keys(value)) if (k !== 'checkpoint' && k !== 'items') return err(`/${k} is not a known property`)
+  const { checkpoint, items } = value
+  if (typeof checkpoint !== 'string' || checkpoint.length === 0 || checkpoint.length > MAX_NOTE_BYTES) return err('/checkpoint must be the signed checkpoint note text')
+  if (!Array.isArray(items) || items.length === 0 || items.length > PROVENANCE_LIMITS.maxItems) return err(`/items must be an array of 1 to ${PROVENANCE_LIMITS.maxItems} items`)
+  for (let i = 0; i < items.length; i++) {
+    const bad = itemProblem(items[i])
+    if (bad !== undefined) return err(`/items/${i}${bad}`)
+  }
+  return ok(value as unknown as ProvenanceBundle)
+}
+
+/** Builds one item from the origin's log: the entry bytes, its index, and its inclusion proof. */
+export function makeProvenanceItem(id: string, version: string, leafIndex: number, leafInput: Uint8Array, inclusionPath: readonly Uint8Array[]): ProvenanceItem {
+  return { id, version, leaf_index: leafIndex, leaf_input: base64Encode(leafInput), inclusion_path: inclusionPath.map(base64Encode) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch inclusion verification
+
+interface Hashers {
+  readonly leaf: (entry: Uint8Array) => Uint8Array
+  readonly node: (l: Uint8Array, r: Uint8Array) => Uint8Array
+  readonly digest: (data: Uint8Array) => Uint8Array
+}
+
+const CORE_HASHERS: Hashers = { leaf: coreLeafHash, node: coreNodeHash, digest: coreSha256 }
+
+function hashersFrom(sha: Sha256 | undefined): Hashers {
+  if (sha === undefined) return CORE_HASHERS
+  const scratch = new Uint8Array(1 + 2 * HASH_SIZE)
+  scratch[0] = 0x01
+  return {
+    leaf: (entry) => {
+      const buf = new Uint8Array(1 + entry.length)
+      buf.set(entry, 1)
+      return sha(buf)
+    },
+    node: (l, r) => {
+      if (l.length !== HASH_SIZE || r.length !== HASH_SIZE) return coreNodeHash(l, r)
+      scratch.set(l, 1)
+      scratch.set(r, 1 + HASH_SIZE)
+      return sha(scratch)
+    },
+    digest: sha,
+  }
+}
+
+/**
+ * Verifies many RFC 6962 inclusion proofs against one tree head, sharing work between them.
+ *
+ * Node `(level, index)` covers leaves `[index·2^level, min((index+1)·2^level, size))`. A node on the
+ * ragged right edge with no right sibling covers the same leaves as its parent; such nodes are always
+ * named by their highest address, so each distinct subtree has one name. The verifier remembers the
+ * hash of every node (path nodes and siblings) of each proof that verified, starting with the root.
+ * A new proof is walked as RFC 9162 §2.1.3.2 describes until its computed node has a remembered
+ * hash: that hash must be equal, and every remaining proof element must equal the remembered sibling
+ * at its position (byte comparisons, no hashing) and the proof must end exactly at the root. A proof
+ * element that differs from a remembered sibling fails at once. Nodes are remembered only after their
+ * proof succeeds, so a tampered proof never teaches the verifier anything.
+ *
+ * Under SHA-256 collision resistance this accepts exactly the proofs {@link verifyInclusion} accepts.
+ */
+export class InclusionBatchVerifier {
+  readonly #size: number
+  readonly #node: (l: Uint8Array, r: Uint8Array) => Uint8Array
+  /** Remembered node hashes, per level, by index. */
+  readonly #levels: Map<number, Uint8Array>[] = []
+  /** Scratch for the nodes a proof in progress would teach: level, index, hash triples. */
+  #pending: (number | Uint8Array)[] = []
+
+  /**
+   * @param size the tree size of the checkpoint (≥ 0; every proof fails for an empty tree)
+   * @param root the checkpoint's 32-byte root hash
+   * @param sha an injectable SHA-256 (default: core's pure implementation)
+   */
+  constructor(size: number, root: Uint8Array, sha?: Sha256) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`provenance: bad tree size ${size}`)
+    if (root.length !== HASH_SIZE) throw new RangeError(`provenance: a root hash is ${HASH_SIZE} bytes`)
+    this.#size = size
+    this.#node = hashersFrom(sha).node
+    if (size > 0) {
+      let level = 0
+      for (let s = size - 1; s > 0; s = Math.floor(s / 2)) level++
+      this.#set(level, 0, root.slice())
+    }
+  }
+
+  #get(level: number, index: number): Uint8Array | undefined {
+    return this.#levels[level]?.get(index)
+  }
+
+  #set(level: number, index: number, hash: Uint8Array): void {
+    let m = this.#levels[level]
+    if (m === undefined) {
+      for (let l = this.#levels.length; l <= level; l++) this.#levels.push(new Map())
+      m = this.#levels[level] as Map<number, Uint8Array>
+    }
+    m.set(index, hash)
+  }
+
+  /** Number of remembered nodes (for tests and benchmarks). */
+  get rememberedNodes(): number {
+    let n = 0
+    for (const m of this.#levels) n += m.size
+    return n
+  }
+
+  /**
+   * Verifies that `leafHash` is leaf `index` of the tree, given its inclusion proof (sibling first).
+   * Fails for index ≥ size, hashes that are not 32 bytes, a proof of the wrong length, or any hash
+   * that does not lead to the root.
+   */
+  verify(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Result<true, string> {
+    if (!Number.isSafeInteger(index) || index < 0) return err('index must be a non-negative safe integer')
+    if (index >= this.#size) return err(`index ${index} is not below tree size ${this.#size}`)
+    if (leafHash.length !== HASH_SIZE) return err(`leaf hash must be ${HASH_SIZE} bytes`)
+    for (let i = 0; i < proof.length; i++) if ((proof[i] as Uint8Array).length !== HASH_SIZE) return err(`proof[${i}] is not ${HASH_SIZE} bytes`)
+    const pending = this.#pending
+    pending.length = 0
+    let fn = index
+    let sn = this.#size - 1
+    let level = 0
+    let r = leafHash
+    let i = 0
+    // Phase 1: hash upwards until the computed node is one already established.
+    for (;;) {
+      // Name ragged right-edge nodes by their highest address (no hashing happens on these steps).
+      while (fn === sn && fn % 2 === 0 && fn !== 0) {
+        fn /= 2
+        sn /= 2
+        level++
+      }
+      const known = this.#get(level, fn)
+      if (known !== undefined) {
+        if (!bytesEqual(known, r)) return err('inclusion proof does not lead to the root')
+        break
+      }
+      // The root is always known, so here sn > 0 and the path needs another element.
+      if (i === proof.length) return err('inclusion proof is too short')
+      const p = proof[i++] as Uint8Array
+      const isLeftSibling = fn % 2 === 1 || fn === sn
+      const sib = isLeftSibling ? fn - 1 : fn + 1
+      const knownSib = this.#get(level, sib)
+      if (knownSib !== undefined && !bytesEqual(knownSib, p)) return err('inclusion proof does not lead to the root')
+      pending.push(level, fn, r)
+      if (knownSib === undefined) pending.push(level, sib, p)
+      r = isLeftSibling ? this.#node(p, r) : this.#node(r, p)
+      fn = Math.floor(fn / 2)
+      sn = Math.floor(sn / 2)
+      level++
+    }
+    // Phase 2: from an established node, every remaining element must be the established sibling.
+    while (sn !== 0) {
+      if (i === proof.length) return err('inclusion proof is too short')
+      const p = proof[i++] as Uint8Array
+      const sib = fn % 2 === 1 || fn === sn ? fn - 1 : fn + 1
+      const knownSib = this.#get(level, sib)
+      // Every established node's ancestors and their siblings are established too (nodes are added a
+      // whole root path at a time), so a gap means a bug: fall back to the plain algorithm.
+      if (knownSib === undefined) return this.#verifyPlain(index, leafHash, proof)
+      if (!bytesEqual(knownSib, p)) return err('inclusion proof does not lead to the root')
+      fn = Math.floor(fn / 2)
+      sn = Math.floor(sn / 2)
+      level++
+      while (fn === sn && fn % 2 === 0 && fn !== 0) {
+        fn /= 2
+        sn /= 2
+        level++
+      }
+    }
+    if (i !== proof.length) return err('inclusion proof is too long')
+    for (let k = 0; k < pending.length; k += 3) {
+      this.#set(pending[k] as number, pending[k + 1] as number, (pending[k + 2] as Uint8Array).slice())
+    }
+    pending.length = 0
+    return ok(true)
+  }
+
+  /** RFC 9162 §2.1.3.2 without memoisation (used only if the remembered nodes were inconsistent). */
+  #verifyPlain(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Result<true, string> {
+    let fn = index
+    let sn = this.#size - 1
+    let r = leafHash
+    for (const p of proof) {
+      if (sn === 0) return err('inclusion proof is too long')
+      if (fn % 2 === 1 || fn === sn) {
+        r = this.#node(p, r)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn /= 2
+          sn = Math.floor(sn / 2)
+        }
+      } else r = this.#node(r, p)
+      fn = Math.floor(fn / 2)
+      sn = Math.floor(sn / 2)
+    }
+    if (sn !== 0) return err('inclusion proof is too short')
+    let level = 0
+    for (let s = this.#size - 1; s > 0; s = Math.floor(s / 2)) level++
+    const root = this.#get(level, 0) as Uint8Array
+    return bytesEqual(r, root) ? ok(true) : err('inclusion proof does not lead to the root')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundle verification
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+const toHex = (b: Uint8Array): string => {
+  let s = ''
+  for (let i = 0; i < b.length; i++) s += HEX[b[i] as number]
+  return s
+}
+
+const failed = (id: string, version: string, reason: string): ProvenanceItemResult => ({ id, version, ok: false, reason })
+
+/**
+ * Verifies a provenance bundle (checked with {@link checkProvenanceBundleShape}) for the objects a
+ * receiver holds. `objects` maps {@link provenanceKey}(id, version) to the object's RFC 8785
+ * canonical JSON bytes. The checkpoint's signature is verified once with the origin's pinned
+ * `verifier`; if it fails, every item fails. Each item then succeeds only if
+ * 1. `leaf_input` decodes as a canonical `object.added` entry (./entry.ts) whose object id, type
+ *    (the id's prefix) and version are the item's;
+ * 2. the receiver holds the object, and the SHA-256 of its bytes is the entry's `sha256`;
+ * 3. the inclusion proof leads from the entry's leaf hash at `leaf_index` to the checkpoint's root.
+ * Items are independent: a bad item fails alone. `sha` replaces core's pure SHA-256 (e.g. with
+ * node:crypto) for every hash; `expect.origin` pins the checkpoint's origin line.
+ */
+export function verifyProvenance(
+  bundle: ProvenanceBundle,
+  objects: ReadonlyMap<string, Uint8Array>,
+  verifier: NoteVerifier,
+  verify: Ed25519Verify,
+  sha?: Sha256,
+  expect: { readonly origin?: string } = {},
+): ProvenanceReport {
+  const checkpoint = openCheckpoint(bundle.checkpoint, verifier, verify, expect)
+  if (!checkpoint.ok) {
+    const reason = `checkpoint: ${checkpoint.error}`
+    return { checkpoint, results: bundle.items.map((it) => failed(it.id, it.version, reason)) }
+  }
+  const cp = checkpoint.value
+  const hashers = hashersFrom(sha)
+  const batch = new InclusionBatchVerifier(cp.size, cp.root, sha)
+  const results = bundle.items.map((it): ProvenanceItemResult => {
+    const { id, version } = it
+    const input = base64Decode(it.leaf_input)
+    if (input === undefined) return failed(id, version, 'leaf_input is not canonical base64')
+    const decoded = decodeEntry(input)
+    if (!decoded.ok) return failed(id, version, `leaf_input: ${decoded.error}`)
+    const entry = decoded.value
+    if (entry.kind !== 'object.added') return failed(id, version, `the log entry is ${entry.kind}, not object.added`)
+    if (entry.object.id !== id) return failed(id, version, `the log entry names ${entry.object.id}`)
+    if (entry.object.version !== version) return failed(id, version, `the log entry names version ${entry.object.version}`)
+    if (!id.startsWith(`${entry.object.type}--`)) return failed(id, version, `the log entry names type ${entry.object.type}`)
+    const bytes = objects.get(provenanceKey(id, version))
+    if (bytes === undefined) return failed(id, version, 'the object version was not supplied')
+    if (toHex(hashers.digest(bytes)) !== entry.object.sha256) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
+    const proof: Uint8Array[] = []
+    for (const h of it.inclusion_path) {
+      const b = base64Decode(h)
+      if (b === undefined || b.length !== HASH_SIZE) return failed(id, version, `inclusion_path holds a value that is not base64 of ${HASH_SIZE} bytes`)
+      proof.push(b)
+    }
+    const included = batch.verify(it.leaf_index, hashers.leaf(input), proof)
+    if (!included.ok) return failed(id, version, `leaf ${it.leaf_index}: ${included.error}`)
+    return { id, version, ok: true, entry }
+  })
+  return { checkpoint, results }
+}
