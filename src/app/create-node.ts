@@ -3,6 +3,8 @@
  * `entente serve` and every other CLI command. The only module that knows concrete adapters.
  */
 import { randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import pino from 'pino'
@@ -10,6 +12,7 @@ import type { Config } from '../config/schema.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
 import { makeSpool } from '../platform/import-files.js'
 import { createWorkerPreparer } from '../platform/worker-preparer.js'
+import { ed25519Verify, generateNodeKey, loadPrivateKey, readKeyFile, writeKeyFile, type NodeSigningKey } from '../platform/signing.js'
 import type { Logger } from '../services/deps.js'
 import { makeServices, type Services } from '../services/index.js'
 import type { Preparer } from '../services/pipeline/preparer.js'
@@ -19,6 +22,10 @@ import { storedTimestampFromMs } from '../core/stix/time.js'
 
 export interface EntenteNode {
   readonly config: Readonly<Config>
+  /** The node's signing key, when configured or created (see `openNode`'s `createKey`). */
+  readonly key: NodeSigningKey | undefined
+  /** The checkpoint origin a new log gets (config, else derived from the key). */
+  readonly origin: string | undefined
   readonly store: Store
   readonly services: Services
   readonly logger: pino.Logger
@@ -50,14 +57,34 @@ export function createLogger(config: Readonly<Config>): pino.Logger {
 }
 
 /**
+ * The node's signing key: `node.privateKey` when set, else the key file. With `create`, a missing key
+ * file is created (mode 0600) with a new key; without, a missing key is `undefined`.
+ */
+export function loadNodeKey(config: Readonly<Config>, create: boolean): NodeSigningKey | undefined {
+  if (config.node.privateKey !== undefined) return loadPrivateKey(config.node.privateKey)
+  const file = config.node.keyFile
+  if (existsSync(file)) return loadPrivateKey(readKeyFile(file))
+  if (!create) return undefined
+  mkdirSync(dirname(file), { recursive: true })
+  const fresh = generateNodeKey()
+  writeKeyFile(file, fresh.privateKeyPem)
+  return loadPrivateKey(fresh.privateKeyPem)
+}
+
+/** The default checkpoint origin for a key: `entente/` and the first 16 hex digits of its SHA-256. */
+export const defaultOrigin = (publicKey: Uint8Array): string => `entente/${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`
+
+/**
  * Opens a node: the store (migrated unless `migrate: false`) and its services.
  * `workers`: prepare objects in worker threads (imports); default false.
+ * `createKey`: create the signing key file when there is none (`init`, `serve`).
  */
 export async function openNode(
   config: Readonly<Config>,
-  opts: { logger?: pino.Logger; migrate?: boolean; workers?: boolean } = {},
+  opts: { logger?: pino.Logger; migrate?: boolean; workers?: boolean; createKey?: boolean } = {},
 ): Promise<EntenteNode> {
   const logger = opts.logger ?? createLogger(config)
+  const key = loadNodeKey(config, opts.createKey === true)
   if (config.db.driver === 'sqlite' && config.db.path !== ':memory:') await mkdir(dirname(config.db.path), { recursive: true })
   const store = await openStore(storeOptions(config))
   try {
@@ -72,10 +99,13 @@ export async function openNode(
   const preparer: Preparer | undefined = opts.workers ? createWorkerPreparer() : undefined
   const services = makeServices({
     store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
+    verify: ed25519Verify,
+    ...(key ? { nodeKey: key } : {}),
     ...(preparer ? { preparer } : {}),
   })
+  const origin = config.transparency.origin ?? (key ? defaultOrigin(key.publicKey) : undefined)
   return {
-    config, store, services, logger,
+    config, store, services, logger, key, origin,
     async close() {
       await preparer?.close()
       await store.close()

@@ -43,13 +43,13 @@ export function configFrom(flags: NodeFlags, extra: Record<string, unknown> = {}
 }
 
 /** Opens the node of the configuration; CLI commands log only warnings unless asked. */
-export async function withNode<T>(flags: NodeFlags, fn: (node: EntenteNode) => Promise<T>, opts: { workers?: boolean; migrate?: boolean } = {}): Promise<T> {
+export async function withNode<T>(flags: NodeFlags, fn: (node: EntenteNode) => Promise<T>, opts: { workers?: boolean; migrate?: boolean; createKey?: boolean } = {}): Promise<T> {
   const config = configFrom(flags, flags.logLevel === undefined ? { log: { level: 'warn' } } : {})
   let node: EntenteNode
   try {
     node = await openNode(config, opts)
   } catch (e) {
-    fail(EXIT.unavailable, `cannot open the database: ${(e as Error).message.split('\n')[0]}`)
+    fail(EXIT.unavailable, `cannot open the node: ${(e as Error).message.split('\n')[0]}`)
   }
   try {
     return await fn(node)

@@ -100,7 +100,7 @@ export function loadConfig(input: LoadConfigInput): Result<Readonly<Config>, Con
   resolver.reportUnused()
   if (issues.length > 0 || !isRecord(resolved)) return err(inLayerOrder(issues))
 
-  finish(resolved, merged, issues)
+  finish(resolved, merged, issues, cwd)
   if (issues.length > 0) return err(inLayerOrder(issues))
   if (!Value.Check(ConfigSchema, resolved)) {
     // The resolver checks everything the schema says; a mismatch here is a bug in this file.
@@ -628,7 +628,7 @@ function checkRange(schema: JsonSchema, n: number): string | undefined {
 }
 
 /** Derived values and rules that span fields. */
-function finish(config: Record<string, unknown>, merged: ReadonlyMap<string, Assignment>, issues: ConfigIssue[]): void {
+function finish(config: Record<string, unknown>, merged: ReadonlyMap<string, Assignment>, issues: ConfigIssue[], cwd: string): void {
   const sourceOf = (pointer: string): string => merged.get(pointer)?.source ?? 'default'
   const node = config['node']
   const http = config['http']
@@ -648,6 +648,12 @@ function finish(config: Record<string, unknown>, merged: ReadonlyMap<string, Ass
     } else if (typeof http['host'] === 'string' && typeof http['port'] === 'number') {
       node['baseUrl'] = deriveBaseUrl(http['host'], http['port'])
     }
+  }
+  const db0 = config['db']
+  if (isRecord(node) && typeof node['keyFile'] !== 'string' && isRecord(db0)) {
+    // Beside the SQLite database (already absolute), else ./data/node.key (resolved against cwd).
+    const dbPath = db0['driver'] === 'sqlite' && typeof db0['path'] === 'string' && db0['path'] !== ':memory:' ? db0['path'] : undefined
+    node['keyFile'] = dbPath !== undefined ? join(dirname(dbPath), 'node.key') : resolve(cwd, 'data', 'node.key')
   }
   const taxii = config['taxii']
   if (isRecord(taxii) && typeof taxii['defaultPageSize'] === 'number' && typeof taxii['maxPageSize'] === 'number') {

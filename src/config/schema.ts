@@ -47,6 +47,22 @@ export const NodeSchema = Type.Object(
         'Public base URL of this node (scheme://host[:port][/prefix]), used in TAXII discovery and api_roots. ' +
         'Default: http://<http.host>:<http.port> (localhost for wildcard hosts)',
     }),
+    keyFile: Type.String({
+      minLength: 1,
+      'x-path': true,
+      'x-derived': true,
+      description:
+        "The node's Ed25519 signing key (PKCS #8 PEM, file mode 0600), created by `entente init`. " +
+        'Default: node.key beside the SQLite database, ./data/node.key with PostgreSQL',
+    }),
+    privateKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 16_384,
+        'x-secret': true,
+        description: 'The signing key itself (PEM) instead of keyFile, e.g. ENTENTE_NODE__PRIVATE_KEY_FILE=/run/secrets/entente-key',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -147,6 +163,33 @@ export const TaxiiSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const TransparencySchema = Type.Object(
+  {
+    origin: Type.Optional(
+      Type.String({
+        pattern: '^[!-*,-~]{1,200}$',
+        'x-hint': 'must be 1 to 200 printable ASCII characters without spaces or +',
+        description:
+          "The log's name in its checkpoints (C2SP origin), fixed at `entente init`, e.g. elections.example.gov/entente. " +
+          'Default: entente/<first 16 hex digits of the key fingerprint>',
+      }),
+    ),
+    checkpointIntervalSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 10,
+      description: 'How often `serve` signs a checkpoint when the log has grown',
+    }),
+    witnessIntervalSeconds: Type.Integer({
+      minimum: 10,
+      maximum: 86_400,
+      default: 300,
+      description: "How often `serve` fetches the checkpoints of the logs it witnesses",
+    }),
+  },
+  { additionalProperties: false },
+)
+
 export const MetricsSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Expose Prometheus metrics at /metrics' }),
@@ -161,6 +204,7 @@ export const ConfigSchema = Type.Object(
     db: DbSchema,
     log: LogSchema,
     taxii: TaxiiSchema,
+    transparency: TransparencySchema,
     metrics: MetricsSchema,
   },
   { additionalProperties: false },
@@ -184,5 +228,6 @@ export interface ConfigOverrides {
   db?: Overrides<SqliteDbConfig> | Overrides<PostgresDbConfig> | undefined
   log?: Overrides<Config['log']> | undefined
   taxii?: Overrides<Config['taxii']> | undefined
+  transparency?: Overrides<Config['transparency']> | undefined
   metrics?: Overrides<Config['metrics']> | undefined
 }

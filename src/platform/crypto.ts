@@ -2,8 +2,11 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import type { Hasher, Ids, Secrets, Clock } from '../services/deps.js'
 
+const LEAF_PREFIX = Uint8Array.of(0)
+
 export const nodeHasher: Hasher = {
   sha256: (data) => createHash('sha256').update(data).digest(),
+  leafHash: (text) => createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest(),
 }
 
 export const nodeIds: Ids = { uuid: () => randomUUID() }

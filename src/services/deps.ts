@@ -16,7 +16,19 @@ export interface Ids {
 
 export interface Hasher {
   sha256(data: string | Uint8Array): Uint8Array
+  /** RFC 6962 leaf hash of a log entry: SHA-256(0x00 ‖ UTF-8 text). */
+  leafHash(entryText: string): Uint8Array
 }
+
+/** The node's Ed25519 signing key (checkpoints, agreements). The private half never leaves the platform. */
+export interface NodeKey {
+  /** Raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array
+  sign(message: Uint8Array): Uint8Array
+}
+
+/** Ed25519 signature verification (partners' checkpoints, provenance). */
+export type SignatureVerify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean
 
 export interface Secrets {
   /** A new API token secret: high entropy, URL-safe, with a recognisable prefix. */
@@ -42,4 +54,7 @@ export interface ServiceDeps {
   readonly hasher: Hasher
   readonly secrets: Secrets
   readonly logger: Logger
+  /** Absent on nodes that cannot sign (a CLI command that only reads); checkpoints need it. */
+  readonly nodeKey?: NodeKey
+  readonly verify: SignatureVerify
 }

@@ -3,6 +3,8 @@ import { makeAdminService } from './admin/admin.js'
 import { makeIngestService } from './pipeline/ingest.js'
 import type { Preparer } from './pipeline/preparer.js'
 import { makeObjectsService } from './share/objects.js'
+import { makeLogService } from './log/log.js'
+import { makeLogVerifier } from './log/verify.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(deps: ServiceDeps & { readonly preparer?: Preparer }) {
@@ -10,6 +12,8 @@ export function makeServices(deps: ServiceDeps & { readonly preparer?: Preparer 
     admin: makeAdminService(deps),
     ingest: makeIngestService(deps),
     objects: makeObjectsService(deps),
+    log: makeLogService(deps),
+    verifyLog: makeLogVerifier(deps),
   }
 }
 

@@ -146,7 +146,7 @@ export interface NewObjectVersion {
 /** What happened to one `NewObjectVersion` of a `putVersions` call, in input order. */
 export type PutOutcome =
   /** Newly in the collection; `stored` is false when the same version was already stored (in another collection). */
-  | { readonly kind: 'added'; readonly seq: number; readonly stored: boolean }
+  | { readonly kind: 'added'; readonly seq: number; readonly stored: boolean; readonly objectSeq: number }
   /** This exact version (same id, version key and content hash) is already in the collection. */
   | { readonly kind: 'duplicate' }
   /** A different object with the same id and version key exists: a new version needs a new `modified`. */
@@ -156,6 +156,8 @@ export type PutOutcome =
 export interface CollectionEntry {
   /** Membership sequence number: the tie-breaker after `dateAdded` in keyset pagination. */
   readonly seq: number
+  /** The stored version this membership is of. */
+  readonly objectSeq: number
   readonly stixId: string
   readonly type: string
   readonly specVersion: string
@@ -202,6 +204,16 @@ export interface EntryPage {
   readonly more: boolean
 }
 
+/** A stored version whose membership in a collection was removed. */
+export interface RemovedVersion {
+  readonly objectSeq: number
+  readonly stixId: string
+  readonly type: string
+  readonly versionKey: string
+  readonly revoked: boolean
+  readonly contentHash: Uint8Array
+}
+
 export interface ObjectStore {
   /**
    * Stores versions and adds them to a collection, all with the same `dateAdded`. Idempotent: a replay
@@ -214,13 +226,13 @@ export interface ObjectStore {
   /**
    * Removes matching versions of one object from a collection (TAXII Delete An Object). The stored
    * versions stay (they may be in other collections, and the transparency log refers to them).
-   * Returns how many memberships were removed.
+   * Returns the versions whose membership was removed.
    */
   removeFromCollection(
     collectionId: string,
     stixId: string,
     filter: { readonly versions?: VersionFilter; readonly specVersions?: readonly string[] },
-  ): Promise<number>
+  ): Promise<RemovedVersion[]>
   /** Every stored version of an object (all collections), oldest first, with its canonical JSON. */
   versionsOf(stixId: string): Promise<{ readonly seq: number; readonly versionKey: string; readonly json: string }[]>
   /**
@@ -325,6 +337,125 @@ export interface MetaStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Transparency log (RFC 6962 / 9162 Merkle tree over canonical entries; see core/translog)
+
+/** One entry to append: its canonical bytes were made by `core/translog/entry.ts`. */
+export interface LogAppend {
+  readonly kind: string
+  readonly at: string
+  /** The entry text (the `leaf_input`, UTF-8). */
+  readonly text: string
+  /** Object entries: the collection and the stored version they are about (read policy, provenance). */
+  readonly collectionId: string | null
+  readonly objectSeq: number | null
+}
+
+export interface LogHead {
+  readonly size: number
+  readonly root: Uint8Array
+}
+
+export interface StoredLogEntry {
+  readonly index: number
+  readonly kind: string
+  readonly at: string
+  readonly collectionId: string | null
+  readonly objectSeq: number | null
+  readonly leafHash: Uint8Array
+  readonly text: string
+}
+
+export interface StoredCheckpoint {
+  readonly seq: number
+  readonly size: number
+  readonly root: Uint8Array
+  readonly timestamp: string
+  /** The signed note text (C2SP checkpoint). */
+  readonly note: string
+}
+
+/** A Merkle node address: level 0 are leaves, see core/translog/merkle.ts. */
+export interface NodeAddress {
+  readonly level: number
+  readonly index: number
+}
+
+export interface LogStore {
+  /**
+   * Appends entries at the end of the log, in order, and stores every Merkle node they complete.
+   * Must run inside `store.transaction` (it throws otherwise), so entries commit with the writes they
+   * record. Appends are serialised across connections and processes (one log order); the log head
+   * stays locked until the transaction ends, so append last. `leafHash` hashes one entry.
+   */
+  append(entries: readonly LogAppend[], leafHash: (text: string) => Uint8Array): Promise<LogHead & { readonly first: number }>
+  head(): Promise<LogHead>
+  /** Entries [start, end) in index order (end exclusive, clamped to the size). */
+  entries(start: number, end: number): Promise<StoredLogEntry[]>
+  /** Stored hashes of the given nodes, keyed `level:index`; nodes outside the tree are absent. */
+  nodes(addresses: readonly NodeAddress[]): Promise<Map<string, Uint8Array>>
+  /** The lowest index whose leaf hash is this one, or null. */
+  indexOfLeafHash(leafHash: Uint8Array): Promise<number | null>
+  /** The first entry about this stored object version (its acceptance), or null. */
+  entryOfObject(objectSeq: number): Promise<StoredLogEntry | null>
+  addCheckpoint(cp: Omit<StoredCheckpoint, 'seq'>): Promise<StoredCheckpoint>
+  /** The checkpoint with the highest seq (the newest), or null before the first. */
+  latestCheckpoint(): Promise<StoredCheckpoint | null>
+  /** Every checkpoint this node issued, oldest first (`afterSeq` for paging). */
+  checkpoints(afterSeq: number, limit: number): Promise<StoredCheckpoint[]>
+}
+
+/** Raw reads for `entente log verify`: the stored state the log must account for, row by row. */
+export interface AuditStore {
+  /** Stored object versions by seq (any order). */
+  objectsBySeq(seqs: readonly number[]): Promise<
+    { readonly seq: number; readonly stixId: string; readonly versionKey: string; readonly contentHash: Uint8Array; readonly json: string }[]
+  >
+  /** Seqs of stored object versions after `afterSeq`, ascending. */
+  objectSeqs(afterSeq: number, limit: number): Promise<number[]>
+  /** Collection memberships after `afterSeq` in seq order. */
+  memberships(afterSeq: number, limit: number): Promise<{ readonly seq: number; readonly collectionId: string; readonly objectSeq: number }[]>
+  /** Stored interior log nodes of one level with index in [from, to). */
+  logNodes(level: number, from: number, to: number): Promise<{ readonly index: number; readonly hash: Uint8Array }[]>
+  /** Log entry rows with index at or after `from` (including any beyond the head), ascending, at most `limit`. */
+  logRows(from: number, limit: number): Promise<StoredLogEntry[]>
+}
+
+/** A log this node witnesses: another node's, pinned by its verifier key. */
+export interface WitnessedLog {
+  readonly origin: string
+  readonly url: string | null
+  /** C2SP verifier key string `name+keyid+base64key`. */
+  readonly verifierKey: string
+  readonly addedAt: string
+  readonly checkedAt: string | null
+  readonly lastError: string | null
+  /** Set (with a description of the evidence) once two inconsistent checkpoints were seen. */
+  readonly fork: string | null
+}
+
+export interface WitnessedCheckpoint {
+  readonly origin: string
+  readonly size: number
+  readonly root: Uint8Array
+  readonly timestamp: string | null
+  readonly note: string
+  readonly seenAt: string
+}
+
+export interface WitnessStore {
+  /** Adds or replaces (url, key) a watched log; a replaced key is only set by an explicit re-approval. */
+  putLog(log: Pick<WitnessedLog, 'origin' | 'url' | 'verifierKey' | 'addedAt'>): Promise<WitnessedLog>
+  getLog(origin: string): Promise<WitnessedLog | null>
+  listLogs(): Promise<WitnessedLog[]>
+  /** Records the outcome of a check; `fork` is only ever set, never cleared, by this call. */
+  recordCheck(origin: string, at: string, lastError: string | null, fork: string | null): Promise<void>
+  /** Stores a checkpoint (ignored when the same origin, size and root is stored). */
+  addCheckpoint(cp: WitnessedCheckpoint): Promise<void>
+  /** Checkpoints seen from a log, by size then root. */
+  checkpoints(origin: string): Promise<WitnessedCheckpoint[]>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Everything a transaction can reach. */
@@ -337,6 +468,9 @@ export interface Tx {
   readonly statuses: StatusStore
   readonly jobs: JobStore
   readonly meta: MetaStore
+  readonly log: LogStore
+  readonly witness: WitnessStore
+  readonly audit: AuditStore
 }
 
 /** Engine differences, named (Kysely's DialectAdapter idea). */

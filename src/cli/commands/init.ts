@@ -15,6 +15,7 @@ export async function initialise(node: EntenteNode, flags: { org: string; admin:
     orgName: flags.org,
     adminUsername: flags.admin,
     nodeName: flags.name ?? node.config.node.name,
+    ...(node.key && node.origin ? { key: { publicKey: node.key.publicKey, origin: node.origin } } : {}),
   })
   return r
 }
@@ -54,6 +55,6 @@ export function registerInit(program: Command) {
           },
           { json: flags.json === true, human: () => describeInit({ ...v, token: { secret: v.token.secret } }, where) },
         )
-      })
+      }, { createKey: true })
     })
 }

@@ -29,14 +29,22 @@ export function registerServe(program: Command) {
       const config = configFrom(flags, Object.keys(http).length ? { http } : {})
       let node
       try {
-        node = await openNode(config, { workers: true })
+        node = await openNode(config, { workers: true, createKey: true })
       } catch (e) {
-        fail(EXIT.unavailable, `cannot open the database: ${(e as Error).message.split('\n')[0]}`)
+        fail(EXIT.unavailable, `cannot open the node: ${(e as Error).message.split('\n')[0]}`)
       }
       // A fresh node initialises itself, so `npm start` works on a new machine.
       if ((await node.services.admin.nodeInfo()).initialisedAt === null) {
         const r = await initialise(node, { org: 'Host organisation', admin: 'admin' })
         if (r.ok) printInfo(describeInit({ ...r.value, token: { secret: r.value.token.secret } }, config.db.driver === 'sqlite' ? config.db.path : 'PostgreSQL'))
+      }
+      // The log's key: recorded at init; a node created without one adopts the configured key now.
+      if (node.key && node.origin) {
+        const adopted = await node.services.log.adoptKey({ publicKey: node.key.publicKey, origin: node.origin })
+        if (!adopted.ok) {
+          await node.close()
+          fail(EXIT.config, adopted.error.code === 'conflict' ? adopted.error.detail : 'cannot use the node key')
+        }
       }
       let server
       try {

@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
 import type { ApiToken, Collection, CollectionPermission, Organisation, Tx, User } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
+import { actorOf, entryBase, inTransaction, makeLogRecorder } from '../log/record.js'
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._'()&,-]*$/u
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{1,63}$/
@@ -40,6 +41,19 @@ export function makeAdminService(deps: ServiceDeps) {
   const { store, clock, ids, hasher, secrets } = deps
   const now = () => storedTimestampFromMs(clock.nowMs())
   const lastTouched = new Map<string, number>()
+  const recorder = makeLogRecorder(hasher)
+
+  /** Sets one organisation's rights on a collection, and logs it when they change. */
+  async function setPermission(viewer: Viewer, repos: Tx, p: CollectionPermission): Promise<Result<CollectionPermission>> {
+    return inTransaction(store, repos, async (tx) => {
+      const before = await tx.collections.permissionOf(p.collectionId, p.orgId)
+      const r = await tx.collections.setPermission(p)
+      if (!r.ok || (before && before.canRead === p.canRead && before.canWrite === p.canWrite)) return r
+      const permission = { collection: p.collectionId, org: p.orgId, read: p.canRead, write: p.canWrite }
+      await recorder.record(tx, [{ entry: { ...entryBase(now(), actorOf(viewer)), kind: 'collection.permission_set', permission } }])
+      return r
+    })
+  }
 
   async function createOrganisation(viewer: Viewer, input: { name: string }, repos: Tx = store): Promise<Result<Organisation>> {
     if (!isAdmin(viewer)) return forbidden()
@@ -47,7 +61,13 @@ export function makeAdminService(deps: ServiceDeps) {
     checkName('/name', input.name, issues)
     if (issues.length) return invalid(issues)
     const id = ids.uuid()
-    return repos.orgs.create({ id, name: input.name, identityId: `identity--${ids.uuid()}`, createdAt: now() })
+    const at = now()
+    return inTransaction(store, repos, async (tx) => {
+      const org = await tx.orgs.create({ id, name: input.name, identityId: `identity--${ids.uuid()}`, createdAt: at })
+      if (!org.ok) return org
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'org.created', org: { id, identity: org.value.identityId } } }])
+      return org
+    })
   }
 
   async function createUser(
@@ -64,8 +84,15 @@ export function makeAdminService(deps: ServiceDeps) {
     if (issues.length) return invalid(issues)
     if (!(await repos.orgs.get(input.orgId))) return err({ code: 'not_found', resource: 'organisation', id: input.orgId })
     const passwordHash = input.password === undefined ? null : await secrets.hashPassword(input.password)
-    return repos.users.create({
-      id: ids.uuid(), orgId: input.orgId, username: input.username, role: input.role, passwordHash, createdAt: now(), disabledAt: null,
+    const at = now()
+    return inTransaction(store, repos, async (tx) => {
+      const user = await tx.users.create({
+        id: ids.uuid(), orgId: input.orgId, username: input.username, role: input.role, passwordHash, createdAt: at, disabledAt: null,
+      })
+      if (!user.ok) return user
+      const entry = { ...entryBase(at, actorOf(viewer)), kind: 'user.created' as const, user: { id: user.value.id, org: input.orgId, role: input.role } }
+      await recorder.record(tx, [{ entry }])
+      return user
     })
   }
 
@@ -92,9 +119,13 @@ export function makeAdminService(deps: ServiceDeps) {
     const token: ApiToken = {
       id: ids.uuid(), userId, name: input.name, prefix: secret.slice(0, 10), createdAt: now(), expiresAt, revokedAt: null, lastUsedAt: null,
     }
-    const created = await repos.tokens.create(token, hasher.sha256(secret))
-    if (!created.ok) return created
-    return ok({ token: created.value, secret })
+    return inTransaction(store, repos, async (tx) => {
+      const created = await tx.tokens.create(token, hasher.sha256(secret))
+      if (!created.ok) return created
+      const entry = { ...entryBase(token.createdAt, actorOf(viewer)), kind: 'token.created' as const, token: { id: token.id, user: userId, expires: expiresAt } }
+      await recorder.record(tx, [{ entry }])
+      return ok({ token: created.value, secret })
+    })
   }
 
   async function createCollection(
@@ -108,8 +139,14 @@ export function makeAdminService(deps: ServiceDeps) {
     if (input.description !== undefined && input.description.length > 10_000) issues.push({ pointer: '/description', message: 'must be at most 10000 characters' })
     if (input.alias !== undefined && !ALIAS.test(input.alias)) issues.push({ pointer: '/alias', message: 'must be 1 to 63 characters: lowercase letters, digits and -' })
     if (issues.length) return invalid(issues)
-    return repos.collections.create({
-      id: ids.uuid(), title: input.title, description: input.description ?? null, alias: input.alias ?? null, mediaTypes: [STIX_MEDIA_TYPE], createdAt: now(),
+    const at = now()
+    return inTransaction(store, repos, async (tx) => {
+      const c = await tx.collections.create({
+        id: ids.uuid(), title: input.title, description: input.description ?? null, alias: input.alias ?? null, mediaTypes: [STIX_MEDIA_TYPE], createdAt: at,
+      })
+      if (!c.ok) return c
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.created', collection: { id: c.value.id } } }])
+      return c
     })
   }
 
@@ -132,7 +169,14 @@ export function makeAdminService(deps: ServiceDeps) {
     async setRole(viewer: Viewer, input: { userId: string; role: Role }): Promise<Result<User>> {
       if (!isAdmin(viewer)) return forbidden()
       if (!(ROLES as readonly string[]).includes(input.role)) return invalid([{ pointer: '/role', message: `must be one of ${ROLES.join(', ')}` }])
-      return store.users.setRole(input.userId, input.role)
+      const at = now()
+      return store.transaction(async (tx) => {
+        const before = await tx.users.get(input.userId)
+        const u = await tx.users.setRole(input.userId, input.role)
+        if (!u.ok || before?.role === input.role) return u
+        await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'user.role_changed', user: { id: input.userId, role: input.role } } }])
+        return u
+      })
     },
 
     /**
@@ -143,7 +187,15 @@ export function makeAdminService(deps: ServiceDeps) {
       if (!isAdmin(viewer)) return forbidden()
       if (viewer.kind === 'user' && viewer.userId === input.userId && input.disabled)
         return err({ code: 'conflict', detail: 'administrators cannot disable themselves' })
-      return store.users.setDisabled(input.userId, input.disabled ? now() : null)
+      const at = now()
+      return store.transaction(async (tx) => {
+        const before = await tx.users.get(input.userId)
+        const u = await tx.users.setDisabled(input.userId, input.disabled ? at : null)
+        if (!u.ok || (before?.disabledAt !== null) === input.disabled) return u
+        const base = entryBase(at, actorOf(viewer))
+        await recorder.record(tx, [{ entry: input.disabled ? { ...base, kind: 'user.disabled', user: { id: input.userId } } : { ...base, kind: 'user.enabled', user: { id: input.userId } } }])
+        return u
+      })
     },
 
     async listTokens(viewer: Viewer, userId?: string): Promise<Result<ApiToken[]>> {
@@ -155,7 +207,14 @@ export function makeAdminService(deps: ServiceDeps) {
     async revokeToken(viewer: Viewer, tokenId: string): Promise<Result<ApiToken>> {
       const mine = viewer.kind === 'user' ? (await store.tokens.list(viewer.userId)).some((t) => t.id === tokenId) : false
       if (!isAdmin(viewer) && !mine) return err({ code: 'not_found', resource: 'token', id: tokenId })
-      return store.tokens.revoke(tokenId, now())
+      const at = now()
+      return store.transaction(async (tx) => {
+        const before = (await tx.tokens.list()).find((t) => t.id === tokenId)
+        const t = await tx.tokens.revoke(tokenId, at)
+        if (!t.ok || (before && before.revokedAt !== null)) return t
+        await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'token.revoked', token: { id: tokenId } } }])
+        return t
+      })
     },
 
     async setCollectionPermission(
@@ -166,7 +225,7 @@ export function makeAdminService(deps: ServiceDeps) {
       const c = await store.collections.find(input.collection)
       if (!c) return err({ code: 'not_found', resource: 'collection', id: input.collection })
       if (!(await store.orgs.get(input.orgId))) return err({ code: 'not_found', resource: 'organisation', id: input.orgId })
-      return store.collections.setPermission({ collectionId: c.id, orgId: input.orgId, canRead: input.canRead, canWrite: input.canWrite })
+      return setPermission(viewer, store, { collectionId: c.id, orgId: input.orgId, canRead: input.canRead, canWrite: input.canWrite })
     },
 
     async collectionPermissions(viewer: Viewer, collection: string): Promise<Result<CollectionPermission[]>> {
@@ -196,7 +255,14 @@ export function makeAdminService(deps: ServiceDeps) {
      * Creates a node: its host organisation, an administrator with an API token, and a default
      * collection the host organisation may read and write. Fails with `conflict` when already done.
      */
-    async initNode(input: { orgName: string; adminUsername: string; adminPassword?: string; nodeName: string }) {
+    async initNode(input: {
+      orgName: string
+      adminUsername: string
+      adminPassword?: string
+      nodeName: string
+      /** The node's signing key and checkpoint origin: recorded in node meta and as the first `node.key` entry. */
+      key?: { publicKey: Uint8Array; origin: string }
+    }) {
       if ((await store.meta.get('node.initialised_at')) !== null) return err({ code: 'conflict' as const, detail: 'this node is already initialised' })
       const system: Viewer = { kind: 'system', name: 'init', orgId: '' }
       return store.transaction(async (tx) => {
@@ -210,9 +276,15 @@ export function makeAdminService(deps: ServiceDeps) {
         if (!token.ok) return token
         const collection = await createCollection(system, { title: 'Default', alias: 'default', description: 'The default collection of this node' }, tx)
         if (!collection.ok) return collection
-        const perm = await tx.collections.setPermission({ collectionId: collection.value.id, orgId: org.value.id, canRead: true, canWrite: true })
+        const perm = await setPermission(system, tx, { collectionId: collection.value.id, orgId: org.value.id, canRead: true, canWrite: true })
         if (!perm.ok) return perm
         const at = now()
+        if (input.key) {
+          await tx.meta.set('log.public_key', Buffer.from(input.key.publicKey).toString('base64'))
+          await tx.meta.set('log.origin', input.key.origin)
+          const entry = { ...entryBase(at, actorOf(system)), kind: 'node.key' as const, key: { ed25519: Buffer.from(input.key.publicKey).toString('base64'), origin: input.key.origin } }
+          await recorder.record(tx, [{ entry }])
+        }
         await tx.meta.set('node.name', input.nodeName)
         await tx.meta.set('node.host_org', org.value.id)
         await tx.meta.set('node.initialised_at', at)

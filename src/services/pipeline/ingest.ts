@@ -11,6 +11,7 @@ import { LIMITS } from '../../core/shared/limits.js'
 import { storedTimestampFromMs } from '../../core/stix/time.js'
 import type { Collection, ImportFailure, ImportJob, NewObjectVersion, PutOutcome, StatusDetail, StatusRecord, Tx } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
+import { actorOf, entryBase, loggedObject, makeLogRecorder, type Recorded } from '../log/record.js'
 import { inlinePreparer, type Preparer, type RawItem } from './preparer.js'
 
 /** The outcome of one object, in input order. */
@@ -51,6 +52,7 @@ export interface IngestDeps extends ServiceDeps {
 export function makeIngestService(deps: IngestDeps) {
   const { store, clock, hasher, ids } = deps
   const preparer = deps.preparer ?? inlinePreparer
+  const recorder = makeLogRecorder(hasher)
 
   /** Checks that the viewer may write into the collection; a collection it may not see is `not_found`. */
   async function writableCollection(viewer: Viewer, idOrAlias: string): Promise<Result<Collection>> {
@@ -139,11 +141,29 @@ export function makeIngestService(deps: IngestDeps) {
     return { results: done, counts: { added, duplicates, failed } }
   }
 
-  /** Prepares and stores one batch inside `tx`. */
-  async function storeBatch(tx: Tx, collectionId: string, raw: readonly RawItem[], prepared: readonly PrepareOutcome[], firstIndex: number, dateAdded: string) {
+  /**
+   * Prepares and stores one batch inside `tx`. Returns, besides the results, the log entries of the
+   * versions added: the caller appends them last in the same transaction.
+   */
+  async function storeBatch(
+    tx: Tx,
+    viewer: Viewer,
+    collectionId: string,
+    raw: readonly RawItem[],
+    prepared: readonly PrepareOutcome[],
+    firstIndex: number,
+    dateAdded: string,
+  ) {
     const { versions, positions, results } = toVersions(prepared, firstIndex, raw)
     const outcomes = versions.length > 0 ? await tx.objects.putVersions(collectionId, versions, dateAdded) : []
-    return merge(results, versions, positions, outcomes, firstIndex, dateAdded)
+    const base = entryBase(dateAdded, actorOf(viewer))
+    const logged: Recorded[] = []
+    outcomes.forEach((o, j) => {
+      if (o.kind !== 'added') return
+      const v = versions[j] as NewObjectVersion
+      logged.push({ entry: { ...base, kind: 'object.added', collection: collectionId, object: loggedObject(v) }, collectionId, objectSeq: o.objectSeq })
+    })
+    return { ...merge(results, versions, positions, outcomes, firstIndex, dateAdded), logged }
   }
 
   function statusDetail(r: ItemResult, fallbackVersion: string): StatusDetail {
@@ -196,7 +216,7 @@ export function makeIngestService(deps: IngestDeps) {
       const prepared = await preparer.prepare(raw)
       const now = storedTimestampFromMs(clock.nowMs())
       return store.transaction(async (tx) => {
-        const { results, counts } = await storeBatch(tx, target.value.id, raw, prepared, 0, now)
+        const { results, counts, logged } = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
         const failures = results.filter((r) => r.outcome === 'failed')
         const successes = results.filter((r) => r.outcome !== 'failed')
         const status: StatusRecord = {
@@ -214,6 +234,7 @@ export function makeIngestService(deps: IngestDeps) {
           orgId: viewer.orgId,
         }
         await tx.statuses.put(status)
+        await recorder.record(tx, logged)
         return ok({ status, results })
       })
     },
@@ -265,11 +286,13 @@ export function makeIngestService(deps: IngestDeps) {
       const commit = async (b: { raw: RawItem[]; prepared: PrepareOutcome[]; first: number; last: number }) => {
         const at = now()
         const r = await store.transaction(async (tx) => {
-          const { results, counts } = b.raw.length > 0 ? await storeBatch(tx, collectionId, b.raw, b.prepared, b.first, at) : { results: [], counts: { added: 0, duplicates: 0, failed: 0 } }
+          const { results, counts, logged } =
+            b.raw.length > 0 ? await storeBatch(tx, viewer, collectionId, b.raw, b.prepared, b.first, at) : { results: [], counts: { added: 0, duplicates: 0, failed: 0 }, logged: [] }
           const newFailures: ImportFailure[] = results
             .filter((x) => x.outcome === 'failed')
             .map((x) => ({ index: x.index, id: x.id, code: x.code ?? 'failed', message: x.message ?? '', ...(x.pointer !== undefined ? { pointer: x.pointer } : {}) }))
           await tx.jobs.advance(jobId, { processed: b.last + 1, ...counts, newFailures, at })
+          await recorder.record(tx, logged)
           return ok(counts)
         })
         if (!r.ok) throw new Error('import batch failed unexpectedly')

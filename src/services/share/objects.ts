@@ -7,7 +7,9 @@ import { collectionAccess, type CollectionAccess } from '../../core/policy/colle
 import type { Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import type { Collection, CollectionEntry, KeysetPosition, StatusRecord, VersionFilter } from '../../store/port.js'
+import { storedTimestampFromMs } from '../../core/stix/time.js'
 import type { ServiceDeps } from '../deps.js'
+import { actorOf, entryBase, loggedObject, makeLogRecorder } from '../log/record.js'
 
 /** TAXII filters in domain form (timestamps already in stored form). */
 export interface ObjectFilters {
@@ -33,8 +35,9 @@ export interface CollectionView extends Collection {
   readonly canWrite: boolean
 }
 
-export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
-  const { store } = deps
+export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'hasher'>) {
+  const { store, clock } = deps
+  const recorder = makeLogRecorder(deps.hasher)
 
   async function access(viewer: Viewer, idOrAlias: string): Promise<Result<{ collection: Collection; access: CollectionAccess }>> {
     const collection = await store.collections.find(idOrAlias)
@@ -143,9 +146,16 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store'>) {
       if (!r.ok) return r
       if (!r.value.access.canRead || !r.value.access.canWrite) return err({ code: 'forbidden', reason: 'collection' })
       const filter = { ...(q.versions ? { versions: q.versions } : {}), ...(q.specVersions ? { specVersions: q.specVersions } : {}) }
+      const collectionId = r.value.collection.id
       const removed = await store.transaction(async (tx) => {
-        const n = await tx.objects.removeFromCollection(r.value.collection.id, q.id, filter)
-        return n === 0 ? err({ code: 'not_found', resource: 'object', id: q.id }) : ok(n)
+        const gone = await tx.objects.removeFromCollection(collectionId, q.id, filter)
+        if (gone.length === 0) return err({ code: 'not_found', resource: 'object', id: q.id })
+        const base = entryBase(storedTimestampFromMs(clock.nowMs()), actorOf(viewer))
+        await recorder.record(
+          tx,
+          gone.map((v) => ({ entry: { ...base, kind: 'object.removed', collection: collectionId, object: loggedObject(v) }, collectionId, objectSeq: v.objectSeq })),
+        )
+        return ok(gone.length)
       })
       if (!removed.ok) return removed
       return ok({ removed: removed.value })

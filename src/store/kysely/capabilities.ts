@@ -13,6 +13,8 @@ export interface EngineCapabilities extends StoreCapabilities {
   readonly maxParameters: number
   /** `FOR UPDATE SKIP LOCKED` for job queues. SQLite has no row locks (one writer at a time). */
   readonly skipLocked: boolean
+  /** `SELECT … FOR UPDATE` row locks (serialising log appends across connections). SQLite has one writer. */
+  readonly rowLocks: boolean
   /** LISTEN/NOTIFY for live events across processes. SQLite is one process. */
   readonly listenNotify: boolean
   /** DDL inside a transaction rolls back with it. Kysely's SqliteAdapter reports false. */
@@ -24,6 +26,7 @@ export const SQLITE_CAPABILITIES: EngineCapabilities = Object.freeze({
   multipleConnections: false,
   maxParameters: 32_766,
   skipLocked: false,
+  rowLocks: false,
   listenNotify: false,
   transactionalDdl: false,
 })
@@ -33,6 +36,7 @@ export const POSTGRES_CAPABILITIES: EngineCapabilities = Object.freeze({
   multipleConnections: true,
   maxParameters: 65_535,
   skipLocked: true,
+  rowLocks: true,
   listenNotify: true,
   transactionalDdl: true,
 })

@@ -2,14 +2,14 @@
  * What a dialect module (`dialects/sqlite.ts`, `dialects/postgres.ts`) provides. The engine-specific
  * code lives only in those two modules; everything else in `store/kysely` is written against this.
  */
-import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely } from 'kysely'
+import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Expression, Kysely } from 'kysely'
 
 /** What Kysely's `addColumn` accepts as a type (not exported by name from 'kysely'). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type DataTypeExpression = ColumnDataType | Expression<any>
 import type { NewObjectVersion, PutOutcome } from '../port.js'
 import type { EngineCapabilities } from './capabilities.js'
-import type { DB } from './schema.js'
+import type { DB, LogEntriesTable, LogNodesTable } from './schema.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
@@ -42,6 +42,11 @@ export interface MigrationDialect {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   plannerStatistics(db: Kysely<any>, shapes: readonly IndexShape[]): Promise<void>
+  /**
+   * Stores a table's rows in its primary-key order, for small rows looked up only by that key
+   * (SQLite: `WITHOUT ROWID`; PostgreSQL: nothing, its primary key is a separate b-tree anyway).
+   */
+  clusteredByPrimaryKey<T extends string, C extends string>(t: CreateTableBuilder<T, C>): CreateTableBuilder<T, C>
 }
 
 /**
@@ -54,6 +59,12 @@ export type PutVersionsFastPath = (
   items: readonly NewObjectVersion[],
   dateAdded: string,
 ) => Promise<PutOutcome[]>
+
+/** Rows one log append writes (see repos/log.ts). */
+export interface LogRows {
+  readonly entries: readonly LogEntriesTable[]
+  readonly nodes: readonly LogNodesTable[]
+}
 
 export interface StoreDialect extends MigrationDialect {
   readonly capabilities: EngineCapabilities
@@ -68,6 +79,11 @@ export interface StoreDialect extends MigrationDialect {
   exclusive<T>(fn: () => Promise<T>): Promise<T>
   /** Present when the engine has a faster way than the portable Kysely path (SQLite prepared statements). */
   readonly putVersions: PutVersionsFastPath | undefined
+  /**
+   * Present when the engine inserts log rows faster than the portable multi-row statements (SQLite:
+   * prepared single-row statements). Called inside the transaction the log repository holds.
+   */
+  readonly insertLogRows: ((rows: LogRows) => void) | undefined
   /** Refreshes the planner's statistics after a bulk load (see Store.refreshStatistics). */
   analyze(): Promise<void>
   /** Releases the pool / closes the database. */

@@ -128,6 +128,57 @@ export interface NodeMetaTable {
   value: string
 }
 
+export interface LogEntriesTable {
+  idx: number
+  kind: string
+  at: string
+  collection_id: string | null
+  object_seq: number | null
+  leaf_hash: Uint8Array
+  entry: string
+}
+
+export interface LogNodesTable {
+  level: number
+  idx: number
+  hash: Uint8Array
+}
+
+export interface LogHeadTable {
+  id: number
+  size: number
+  /** The compact range: one 32-byte hash per set bit of `size`, largest subtree first. */
+  frontier: Uint8Array
+  root: Uint8Array
+}
+
+export interface LogCheckpointsTable {
+  seq: Generated<number>
+  size: number
+  root: Uint8Array
+  timestamp: string
+  note: string
+}
+
+export interface WitnessLogsTable {
+  origin: string
+  url: string | null
+  verifier_key: string
+  added_at: string
+  checked_at: string | null
+  last_error: string | null
+  fork: string | null
+}
+
+export interface WitnessedCheckpointsTable {
+  origin: string
+  size: number
+  root: Uint8Array
+  timestamp: string | null
+  note: string
+  seen_at: string
+}
+
 export interface DB {
   organisations: OrganisationsTable
   users: UsersTable
@@ -139,4 +190,10 @@ export interface DB {
   taxii_statuses: TaxiiStatusesTable
   import_jobs: ImportJobsTable
   node_meta: NodeMetaTable
+  log_entries: LogEntriesTable
+  log_nodes: LogNodesTable
+  log_head: LogHeadTable
+  log_checkpoints: LogCheckpointsTable
+  witness_logs: WitnessLogsTable
+  witnessed_checkpoints: WitnessedCheckpointsTable
 }

@@ -11,14 +11,17 @@ import type { Tx } from '../port.js'
 import type { StoreDialect } from './dialect.js'
 import type { DB } from './schema.js'
 import type { RepoContext } from './repos/context.js'
+import { makeAuditRepo } from './repos/audit.js'
 import { makeCollectionRepo } from './repos/collections.js'
 import { makeJobRepo } from './repos/jobs.js'
+import { makeLogRepo } from './repos/log.js'
 import { makeMetaRepo } from './repos/meta.js'
 import { makeObjectRepo } from './repos/objects.js'
 import { makeOrgRepo } from './repos/orgs.js'
 import { makeStatusRepo } from './repos/statuses.js'
 import { makeTokenRepo } from './repos/tokens.js'
 import { makeUserRepo } from './repos/users.js'
+import { makeWitnessRepo } from './repos/witness.js'
 
 /** Runs a check before every query built on the Kysely instance it is attached to. */
 class GuardPlugin implements KyselyPlugin {
@@ -47,6 +50,9 @@ export function makeRepos(ctx: RepoContext): Tx {
     statuses: makeStatusRepo(ctx),
     jobs: makeJobRepo(ctx),
     meta: makeMetaRepo(ctx),
+    log: makeLogRepo(ctx),
+    witness: makeWitnessRepo(ctx),
+    audit: makeAuditRepo(ctx),
   }
 }
 
@@ -80,6 +86,7 @@ export function makeTransactions(dialect: StoreDialect): {
       assertOutsideTransaction('a store method')
       return runTransaction(fn)
     },
+    inTransaction: false,
   })
 
   async function transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>): Promise<Result<T, DomainError>> {
@@ -99,6 +106,7 @@ export function makeTransactions(dialect: StoreDialect): {
               assertOpen()
               return f(db)
             },
+            inTransaction: true,
           })
           try {
             const r = await fn(tx)

@@ -3,8 +3,9 @@
  * Forward-only: never edit a released migration; add the next one.
  */
 import { init } from './0001-init.js'
+import { translog } from './0002-translog.js'
 import type { StoreMigration } from './types.js'
 
 export type { StoreMigration } from './types.js'
 
-export const MIGRATIONS: readonly StoreMigration[] = [init]
+export const MIGRATIONS: readonly StoreMigration[] = [init, translog]

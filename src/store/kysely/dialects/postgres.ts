@@ -30,6 +30,7 @@ export const postgresMigrationDialect: MigrationDialect = {
   // PostgreSQL gathers its own statistics (ANALYZE, autovacuum). Our queries are also written so that
   // plans stay index lookups before the first ANALYZE (see repos/objects-filters.ts).
   plannerStatistics: async () => {},
+  clusteredByPrimaryKey: (t) => t,
 }
 
 /**
@@ -92,6 +93,7 @@ export async function openPostgresDialect(opts: PostgresDialectOptions): Promise
       exclusive: (fn) => fn(),
       // The portable multi-row path is used (see repos/objects.ts).
       putVersions: undefined,
+      insertLogRows: undefined,
       // Without statistics PostgreSQL plans the TAXII page query over a freshly loaded collection as a
       // nested loop over all of stix_objects (measured: a 30 s timeout on 1M rows). Autovacuum analyzes
       // only after its naptime; a bulk import asks for it at once.

@@ -17,7 +17,7 @@ import { CompiledQuery, Kysely, SqliteDialect, sql, type ColumnDefinitionBuilder
 import type { NewObjectVersion, PutOutcome } from '../../port.js'
 import { SQLITE_CAPABILITIES } from '../capabilities.js'
 import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
-import type { IndexShape, MigrationDialect, PutVersionsFastPath, StoreDialect } from '../dialect.js'
+import type { IndexShape, LogRows, MigrationDialect, PutVersionsFastPath, StoreDialect } from '../dialect.js'
 import type { DB } from '../schema.js'
 
 export interface SqliteDialectOptions {
@@ -55,6 +55,7 @@ export const sqliteMigrationDialect: MigrationDialect = {
   textType: 'text',
   bytesType: 'blob',
   plannerStatistics: seedStatistics,
+  clusteredByPrimaryKey: (t) => t.modifyEnd(sql`without rowid`),
 }
 
 /**
@@ -119,6 +120,7 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     migrationTableSchema: undefined,
     exclusive: (fn) => mutex.run(fn),
     putVersions: makePutVersions(raw),
+    insertLogRows: makeInsertLogRows(raw),
     // The plans are pinned by the statistics written at migration (pinPlannerStatistics): ANALYZE
     // would replace them with measured ones, so there is nothing to refresh.
     analyze: async () => {},
@@ -202,8 +204,26 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
       }
       const version = it.modified ?? it.created ?? dateAdded
       const seq = insertedSeq(s.insertMembership.run(collectionId, objectSeq, it.stixId, it.type, it.specVersion, version, dateAdded))
-      out.push(seq === null ? { kind: 'duplicate' } : { kind: 'added', seq, stored })
+      out.push(seq === null ? { kind: 'duplicate' } : { kind: 'added', seq, stored, objectSeq })
     }
     return out
+  }
+}
+
+/** Log appends on SQLite: prepared single-row statements, for the reasons given at `makePutVersions`. */
+function makeInsertLogRows(raw: Database.Database): (rows: LogRows) => void {
+  let stmts: { entry: Database.Statement; node: Database.Statement } | undefined
+  const prepare = () =>
+    (stmts ??= {
+      entry: raw.prepare(
+        `insert into log_entries (idx, kind, at, collection_id, object_seq, leaf_hash, entry) values (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      node: raw.prepare(`insert into log_nodes (level, idx, hash) values (?, ?, ?)`),
+    })
+  return (rows) => {
+    if (!raw.inTransaction) throw new Error('store: log rows inserted outside a transaction')
+    const s = prepare()
+    for (const e of rows.entries) s.entry.run(e.idx, e.kind, e.at, e.collection_id, e.object_seq, e.leaf_hash, e.entry)
+    for (const n of rows.nodes) s.node.run(n.level, n.idx, n.hash)
   }
 }

@@ -12,6 +12,8 @@ export interface RepoContext {
    * transaction of its own (queued like any other transaction of the store).
    */
   atomic<T>(fn: (db: Kysely<DB>) => Promise<T>): Promise<T>
+  /** True inside `store.transaction` (then `db` is that transaction). */
+  readonly inTransaction: boolean
 }
 
 /** Splits rows so that one statement binds at most `maxParameters` values. */

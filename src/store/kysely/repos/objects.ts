@@ -6,10 +6,11 @@ import type {
   ObjectQuery,
   ObjectStore,
   PutOutcome,
+  RemovedVersion,
 } from '../../port.js'
-import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
+import { decodeBool, decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
 import type { DB } from '../schema.js'
-import { affected, chunksFor, type RepoContext } from './context.js'
+import { chunksFor, type RepoContext } from './context.js'
 import { LATEST_ONLY, extremeVersion, inList, versionCondition } from './objects-filters.js'
 
 const OBJECT_COLUMNS = 10
@@ -139,7 +140,7 @@ async function putVersionsPortable(
   return out.map((o): PutOutcome => {
     if (o.kind !== 'pending') return o
     const seq = membershipSeq.get(o.objectSeq)
-    return seq === undefined ? { kind: 'duplicate' } : { kind: 'added', seq, stored: o.stored }
+    return seq === undefined ? { kind: 'duplicate' } : { kind: 'added', seq, stored: o.stored, objectSeq: o.objectSeq }
   })
 }
 
@@ -175,7 +176,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
       const rows = await db
         .selectFrom('collection_objects as co')
         .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
-        .select(['co.seq', 'co.stix_id', 'co.type', 'co.spec_version', 'co.version', 'co.date_added', 'so.content_hash'])
+        .select(['co.seq', 'co.object_seq', 'co.stix_id', 'co.type', 'co.spec_version', 'co.version', 'co.date_added', 'so.content_hash'])
         // withContent false never names the json column.
         .$if(q.withContent, (qb) => qb.select('so.json'))
         .where('co.collection_id', '=', q.collectionId)
@@ -201,6 +202,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
       const items = rows.slice(0, limit).map((r): CollectionEntry => {
         const base = {
           seq: decodeInt(r.seq, 'seq'),
+          objectSeq: decodeInt(r.object_seq, 'object_seq'),
           stixId: r.stix_id,
           type: r.type,
           specVersion: r.spec_version,
@@ -218,10 +220,11 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
       // delete by seq: the first/last subqueries then see the collection as it was before the delete.
       return ctx.atomic(async (tx) => {
         const versionSeqs = await objectSeqsOf(tx, [stixId], dialect.capabilities.maxParameters)
-        if (versionSeqs?.length === 0) return 0
+        if (versionSeqs?.length === 0) return []
         const rows = await tx
           .selectFrom('collection_objects as co')
-          .select('co.seq')
+          .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
+          .select(['co.seq', 'co.object_seq', 'so.type', 'so.version_key', 'so.revoked', 'so.content_hash'])
           .where('co.collection_id', '=', collectionId)
           .where((eb) => {
             const conds: Expression<SqlBool>[] = [
@@ -232,12 +235,25 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
             if (v) conds.push(v)
             return eb.and(conds)
           })
+          .orderBy('co.seq')
           .execute()
-        let removed = 0
-        const seqs = rows.map((r) => decodeInt(r.seq, 'seq'))
-        for (const chunk of chunksFor(seqs, 1, dialect.capabilities.maxParameters)) {
-          const r = await tx.deleteFrom('collection_objects').where('seq', 'in', chunk).executeTakeFirst()
-          removed += affected(r.numDeletedRows)
+        const removed: RemovedVersion[] = []
+        const bySeq = new Map(rows.map((r) => [decodeInt(r.seq, 'seq'), r]))
+        for (const chunk of chunksFor([...bySeq.keys()], 1, dialect.capabilities.maxParameters)) {
+          const deleted = await tx.deleteFrom('collection_objects').where('seq', 'in', chunk).returning('seq').execute()
+          const gone = new Set(deleted.map((d) => decodeInt(d.seq, 'seq')))
+          for (const seq of chunk) {
+            const r = bySeq.get(seq)
+            if (!r || !gone.has(seq)) continue
+            removed.push({
+              objectSeq: decodeInt(r.object_seq, 'object_seq'),
+              stixId,
+              type: r.type,
+              versionKey: r.version_key,
+              revoked: decodeBool(r.revoked, 'revoked'),
+              contentHash: decodeBytes(r.content_hash, 'content_hash'),
+            })
+          }
         }
         return removed
       })

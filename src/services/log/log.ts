@@ -1,0 +1,260 @@
+/**
+ * The transparency log's read side and its signed checkpoints: tree heads, proofs, entries (as the
+ * read policy allows) and provenance bundles. Shaped like RFC 6962 §4 so existing verifiers map onto
+ * it; checkpoints are C2SP signed notes (core/translog/checkpoint.ts).
+ */
+import { collectionAccess } from '../../core/policy/collection-access.js'
+import { isAdmin, type Viewer } from '../../core/policy/viewer.js'
+import { err, ok, type Result } from '../../core/shared/result.js'
+import { storedTimestampFromMs } from '../../core/stix/time.js'
+import { openCheckpoint, signCheckpoint, type Checkpoint } from '../../core/translog/checkpoint.js'
+import { consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
+import { noteVerifier, verifierKey } from '../../core/translog/note.js'
+import type { NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../store/port.js'
+import type { ServiceDeps } from '../deps.js'
+import { entryBase, makeLogRecorder } from './record.js'
+
+/** Largest `get-entries` page. */
+export const MAX_ENTRIES_PER_PAGE = 1000
+/** Most objects in one provenance request. */
+export const MAX_PROVENANCE_OBJECTS = 1000
+
+/** One entry as a reader may see it: the whole `leaf_input`, or only its leaf hash. */
+export type VisibleEntry =
+  | { readonly index: number; readonly leafInput: string }
+  | { readonly index: number; readonly leafHash: Uint8Array; readonly redacted: true }
+
+export interface ProvenanceItem {
+  readonly id: string
+  readonly version: string
+  readonly leafIndex: number
+  /** The entry text (base64 of it is the wire `leaf_input`). */
+  readonly leafInput: string
+  readonly inclusionPath: readonly Uint8Array[]
+}
+
+const ZERO = new Uint8Array(HASH_SIZE)
+const key = (level: number, index: number) => `${level}:${index}`
+
+export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'verify' | 'nodeKey' | 'logger' | 'hasher'>) {
+  const { store, clock } = deps
+  const recorder = makeLogRecorder(deps.hasher)
+
+  /**
+   * Runs a proof computation over the stored tree: a first pass with placeholder hashes records which
+   * nodes it reads (the shape of a proof does not depend on hash values), one query fetches them, and
+   * a second pass computes the proof from the stored hashes.
+   */
+  async function overStoredNodes<T>(compute: (lookup: NodeLookup) => T): Promise<T> {
+    const wanted: NodeAddress[] = []
+    compute((level, index) => {
+      wanted.push({ level, index })
+      return ZERO
+    })
+    const nodes = await store.log.nodes(wanted)
+    return compute((level, index) => {
+      const h = nodes.get(key(level, index))
+      if (h === undefined) throw new Error(`log: stored tree node ${level}:${index} is missing (run entente log verify)`)
+      return h
+    })
+  }
+
+  /** The node's checkpoint origin and public key, as recorded at `entente init`. */
+  async function identity(): Promise<{ origin: string; publicKey: Uint8Array } | null> {
+    const origin = await store.meta.get('log.origin')
+    const pk = await store.meta.get('log.public_key')
+    if (origin === null || pk === null) return null
+    return { origin, publicKey: Uint8Array.from(Buffer.from(pk, 'base64')) }
+  }
+
+  async function latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return store.log.latestCheckpoint()
+  }
+
+  /**
+   * Signs a checkpoint of the current tree. Without `force`, returns the latest one instead when the
+   * log has not grown since. Fails when this process has no key or a key other than the log's.
+   */
+  async function checkpoint(opts: { force?: boolean } = {}): Promise<Result<StoredCheckpoint>> {
+    const id = await identity()
+    const nodeKey = deps.nodeKey
+    if (!id || !nodeKey) return err({ code: 'conflict', detail: 'this node has no signing key; run entente init (or configure node.keyFile)' })
+    if (Buffer.compare(Buffer.from(id.publicKey), Buffer.from(nodeKey.publicKey)) !== 0)
+      return err({ code: 'conflict', detail: 'the configured node key is not the key this node signs its log with (see docs/transparency-log.md, "Keys")' })
+    const head = await store.log.head()
+    const latest = await store.log.latestCheckpoint()
+    if (!opts.force && latest && latest.size === head.size) return ok(latest)
+    const timestamp = new Date(clock.nowMs()).toISOString()
+    const cp: Checkpoint = { origin: id.origin, size: head.size, root: head.root, timestamp, extensions: [] }
+    const note = signCheckpoint(cp, id.origin, nodeKey.publicKey, (m) => nodeKey.sign(m))
+    return ok(await store.log.addCheckpoint({ size: head.size, root: head.root, timestamp: storedTimestampFromMs(clock.nowMs()), note }))
+  }
+
+  /** The latest checkpoint, signing the first one when there is none yet. */
+  async function currentCheckpoint(): Promise<Result<StoredCheckpoint>> {
+    const latest = await store.log.latestCheckpoint()
+    return latest ? ok(latest) : checkpoint()
+  }
+
+  /** A checkpoint covering leaf `index`: the latest one, or a new one when the latest is older. */
+  async function checkpointCovering(index: number): Promise<Result<StoredCheckpoint>> {
+    const latest = await store.log.latestCheckpoint()
+    if (latest && latest.size > index) return ok(latest)
+    return checkpoint()
+  }
+
+  function badRequest(pointer: string, message: string) {
+    return err({ code: 'validation_failed' as const, issues: [{ pointer, message }] })
+  }
+
+  /** May this reader see this entry's content? Objects: read rights on their collection; the rest: administrators. */
+  function entryVisibility(viewer: Viewer | null) {
+    const perms = new Map<string, boolean>()
+    return async (e: StoredLogEntry): Promise<boolean> => {
+      if (viewer === null) return false
+      if (isAdmin(viewer)) return true
+      if (e.collectionId === null) return false
+      let can = perms.get(e.collectionId)
+      if (can === undefined) {
+        can = collectionAccess(viewer, await store.collections.permissionOf(e.collectionId, viewer.orgId)).canRead
+        perms.set(e.collectionId, can)
+      }
+      return can
+    }
+  }
+
+  return {
+    identity,
+    latestCheckpoint,
+
+    /**
+     * Makes `key` the log's key when the node has none yet (a node initialised before it had keys),
+     * recording it as a `node.key` entry. Succeeds without change when it already is the log's key;
+     * fails with `conflict` when the log has another key.
+     */
+    async adoptKey(key: { publicKey: Uint8Array; origin: string }): Promise<Result<'adopted' | 'unchanged'>> {
+      const b64 = Buffer.from(key.publicKey).toString('base64')
+      return store.transaction(async (tx) => {
+        const current = await tx.meta.get('log.public_key')
+        if (current === b64) return ok('unchanged' as const)
+        if (current !== null)
+          return err({
+            code: 'conflict' as const,
+            detail: `the configured node key (${verifierKey(key.origin, key.publicKey)}) is not the key this node's log is signed with; restore the original key file (see docs/transparency-log.md, "Keys")`,
+          })
+        const origin = (await tx.meta.get('log.origin')) ?? key.origin
+        await tx.meta.set('log.public_key', b64)
+        await tx.meta.set('log.origin', origin)
+        const at = storedTimestampFromMs(clock.nowMs())
+        await recorder.record(tx, [{ entry: { ...entryBase(at, { system: 'serve' }), kind: 'node.key', key: { ed25519: b64, origin } } }])
+        return ok('adopted' as const)
+      })
+    },
+    checkpoint,
+    currentCheckpoint,
+
+    /** The C2SP verifier key partners pin for this node, or null before `entente init`. */
+    async verifierKey(): Promise<string | null> {
+      const id = await identity()
+      return id ? verifierKey(id.origin, id.publicKey) : null
+    },
+
+    head: () => store.log.head(),
+
+    /** Every checkpoint this node issued, oldest first. */
+    async checkpoints(afterSeq: number, limit: number) {
+      return store.log.checkpoints(afterSeq, Math.min(Math.max(1, limit), 1000))
+    },
+
+    /** RFC 6962 get-sth-consistency: the proof that the tree of `second` leaves extends the one of `first`. */
+    async consistency(first: number, second: number): Promise<Result<Uint8Array[]>> {
+      const head = await store.log.head()
+      if (!Number.isSafeInteger(first) || first < 0) return badRequest('/first', 'must be a non-negative integer')
+      if (!Number.isSafeInteger(second) || second < first) return badRequest('/second', 'must be an integer at least first')
+      if (second > head.size) return badRequest('/second', `is beyond the log's size ${head.size}`)
+      return ok(await overStoredNodes((lookup) => consistencyProofFromNodes(first, second, lookup)))
+    },
+
+    /** RFC 6962 get-proof-by-hash: the inclusion proof of the leaf with this hash in the tree of `treeSize`. */
+    async proofByHash(leafHash: Uint8Array, treeSize: number): Promise<Result<{ leafIndex: number; auditPath: Uint8Array[] }>> {
+      if (leafHash.length !== HASH_SIZE) return badRequest('/hash', `must be a base64 ${HASH_SIZE}-byte hash`)
+      const head = await store.log.head()
+      if (!Number.isSafeInteger(treeSize) || treeSize < 1) return badRequest('/tree_size', 'must be a positive integer')
+      if (treeSize > head.size) return badRequest('/tree_size', `is beyond the log's size ${head.size}`)
+      const index = await store.log.indexOfLeafHash(leafHash)
+      if (index === null || index >= treeSize) return err({ code: 'not_found', resource: 'log entry with this leaf hash' })
+      return ok({ leafIndex: index, auditPath: await overStoredNodes((lookup) => inclusionProofFromNodes(index, treeSize, lookup)) })
+    },
+
+    /** Inclusion proof of leaf `index` in the tree of `treeSize` leaves. */
+    async inclusion(index: number, treeSize: number): Promise<Uint8Array[]> {
+      return overStoredNodes((lookup) => inclusionProofFromNodes(index, treeSize, lookup))
+    },
+
+    /**
+     * RFC 6962 get-entries for [start, end] (inclusive, like the RFC), at most MAX_ENTRIES_PER_PAGE. An
+     * entry the reader may not see comes as its leaf hash alone, so the tree still verifies.
+     */
+    async entries(viewer: Viewer | null, start: number, end: number): Promise<Result<VisibleEntry[]>> {
+      if (!Number.isSafeInteger(start) || start < 0) return badRequest('/start', 'must be a non-negative integer')
+      if (!Number.isSafeInteger(end) || end < start) return badRequest('/end', 'must be an integer at least start')
+      const head = await store.log.head()
+      if (start >= head.size) return badRequest('/start', `is beyond the log's size ${head.size}`)
+      const last = Math.min(end, head.size - 1, start + MAX_ENTRIES_PER_PAGE - 1)
+      const rows = await store.log.entries(start, last + 1)
+      const visible = entryVisibility(viewer)
+      const out: VisibleEntry[] = []
+      for (const e of rows) {
+        out.push((await visible(e)) ? { index: e.index, leafInput: e.text } : { index: e.index, leafHash: e.leafHash, redacted: true })
+      }
+      return ok(out)
+    },
+
+    /**
+     * Provenance bundle for object versions of a collection the viewer may read: this node's latest
+     * checkpoint (signed now if it does not cover them yet) and, per object, the entry that accepted it
+     * and its inclusion proof (docs/provenance.md).
+     */
+    async provenance(
+      viewer: Viewer,
+      input: { collection: string; objects: readonly { id: string; version?: string }[] },
+    ): Promise<Result<{ checkpoint: StoredCheckpoint; items: ProvenanceItem[]; missing: { id: string; version: string | null }[] }>> {
+      if (input.objects.length > MAX_PROVENANCE_OBJECTS) return err({ code: 'limit_exceeded', limit: 'objects per provenance request', max: MAX_PROVENANCE_OBJECTS })
+      const collection = await store.collections.find(input.collection)
+      const access = collection ? collectionAccess(viewer, await store.collections.permissionOf(collection.id, viewer.orgId)) : null
+      if (!collection || !access?.visible) return err({ code: 'not_found', resource: 'collection', id: input.collection })
+      if (!access.canRead) return err({ code: 'forbidden', reason: 'collection' })
+      const found: { id: string; version: string; entry: StoredLogEntry }[] = []
+      const missing: { id: string; version: string | null }[] = []
+      for (const o of input.objects) {
+        const page = await store.objects.query({
+          collectionId: collection.id,
+          ids: [o.id],
+          versions: o.version === undefined ? { first: false, last: true, all: false, versions: [] } : { first: false, last: false, all: false, versions: [o.version] },
+          limit: 1,
+          withContent: false,
+        })
+        const member = page.items[0]
+        const entry = member ? await store.log.entryOfObject(member.objectSeq) : null
+        if (!member || !entry) missing.push({ id: o.id, version: o.version ?? null })
+        else found.push({ id: o.id, version: member.version, entry })
+      }
+      const maxIndex = Math.max(0, ...found.map((f) => f.entry.index))
+      const cp = await checkpointCovering(maxIndex)
+      if (!cp.ok) return cp
+      const size = cp.value.size
+      const paths = await overStoredNodes((lookup) => found.map((f) => inclusionProofFromNodes(f.entry.index, size, lookup)))
+      const items = found.map((f, i) => ({ id: f.id, version: f.version, leafIndex: f.entry.index, leafInput: f.entry.text, inclusionPath: paths[i] as Uint8Array[] }))
+      return ok({ checkpoint: cp.value, items, missing })
+    },
+
+    /** Verifies one of this node's own checkpoint notes with its recorded key. */
+    async openOwnCheckpoint(note: string): Promise<Result<Checkpoint, string>> {
+      const id = await identity()
+      if (!id) return err('this node has no log key')
+      return openCheckpoint(note, noteVerifier(id.origin, id.publicKey), deps.verify, { origin: id.origin })
+    },
+  }
+}
+
+export type LogService = ReturnType<typeof makeLogService>

@@ -1,0 +1,188 @@
+import type { Kysely } from 'kysely'
+import { HASH_SIZE, MerkleFrontier } from '../../../core/translog/merkle.js'
+import type { LogAppend, LogHead, LogStore, NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../port.js'
+import { decodeBytes, decodeInt, encodeBytes } from '../codecs.js'
+import type { LogRows } from '../dialect.js'
+import type { DB, LogCheckpointsTable, LogEntriesTable } from '../schema.js'
+import { chunksFor, type RepoContext } from './context.js'
+import type { Selectable } from 'kysely'
+
+const ENTRY_COLUMNS = 7
+const NODE_COLUMNS = 3
+
+const nodeKey = (level: number, index: number) => `${level}:${index}`
+
+/** The frontier blob: the compact range's hashes concatenated, largest subtree first. */
+function splitFrontier(blob: Uint8Array): Uint8Array[] {
+  if (blob.length % HASH_SIZE !== 0) throw new Error('store: log_head.frontier is not a whole number of hashes')
+  const out: Uint8Array[] = []
+  for (let i = 0; i < blob.length; i += HASH_SIZE) out.push(blob.slice(i, i + HASH_SIZE))
+  return out
+}
+
+function joinFrontier(hashes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_SIZE)
+  hashes.forEach((h, i) => out.set(h, i * HASH_SIZE))
+  return out
+}
+
+const decodeEntry = (r: Selectable<LogEntriesTable>): StoredLogEntry => ({
+  index: decodeInt(r.idx, 'idx'),
+  kind: r.kind,
+  at: r.at,
+  collectionId: r.collection_id,
+  objectSeq: r.object_seq === null ? null : decodeInt(r.object_seq, 'object_seq'),
+  leafHash: decodeBytes(r.leaf_hash, 'leaf_hash'),
+  text: r.entry,
+})
+
+const decodeCheckpoint = (r: Selectable<LogCheckpointsTable>): StoredCheckpoint => ({
+  seq: decodeInt(r.seq, 'seq'),
+  size: decodeInt(r.size, 'size'),
+  root: decodeBytes(r.root, 'root'),
+  timestamp: r.timestamp,
+  note: r.note,
+})
+
+/** Inserts entry and node rows with multi-row statements (the portable path; SQLite has a faster one). */
+async function insertRowsPortable(db: Kysely<DB>, maxParameters: number, rows: LogRows): Promise<void> {
+  for (const chunk of chunksFor(rows.entries, ENTRY_COLUMNS, maxParameters)) await db.insertInto('log_entries').values(chunk).execute()
+  for (const chunk of chunksFor(rows.nodes, NODE_COLUMNS, maxParameters)) await db.insertInto('log_nodes').values(chunk).execute()
+}
+
+export function makeLogRepo(ctx: RepoContext): LogStore {
+  const { db, dialect } = ctx
+
+  async function head(): Promise<LogHead> {
+    const r = await db.selectFrom('log_head').select(['size', 'root']).where('id', '=', 1).executeTakeFirst()
+    if (!r) throw new Error('store: log_head row is missing (migration 0002 not applied?)')
+    return { size: decodeInt(r.size, 'size'), root: decodeBytes(r.root, 'root') }
+  }
+
+  return {
+    async append(entries: readonly LogAppend[], leafHash: (text: string) => Uint8Array) {
+      if (!ctx.inTransaction) throw new Error('store: log.append must run inside store.transaction, with the writes it records')
+      // The head row is the append lock: FOR UPDATE holds it until this transaction ends, so appends
+      // from every connection and process take turns and indexes never collide or leave gaps.
+      const h = await db
+        .selectFrom('log_head')
+        .select(['size', 'frontier'])
+        .where('id', '=', 1)
+        .$if(dialect.capabilities.rowLocks, (q) => q.forUpdate())
+        .executeTakeFirst()
+      if (!h) throw new Error('store: log_head row is missing (migration 0002 not applied?)')
+      const first = decodeInt(h.size, 'size')
+      const frontier = MerkleFrontier.restore(first, splitFrontier(decodeBytes(h.frontier, 'frontier')))
+      if (entries.length === 0) return { first, size: first, root: frontier.root() }
+      const rows: { entries: LogEntriesTable[]; nodes: { level: number; idx: number; hash: Uint8Array }[] } = { entries: [], nodes: [] }
+      const onNode = (level: number, idx: number, hash: Uint8Array) => {
+        if (level > 0) rows.nodes.push({ level, idx, hash: encodeBytes(hash) })
+      }
+      let idx = first
+      for (const e of entries) {
+        const leaf = leafHash(e.text)
+        rows.entries.push({
+          idx,
+          kind: e.kind,
+          at: e.at,
+          collection_id: e.collectionId,
+          object_seq: e.objectSeq,
+          leaf_hash: encodeBytes(leaf),
+          entry: e.text,
+        })
+        frontier.append(leaf, onNode)
+        idx++
+      }
+      if (dialect.insertLogRows) dialect.insertLogRows(rows)
+      else await insertRowsPortable(db, dialect.capabilities.maxParameters, rows)
+      const root = frontier.root()
+      await db
+        .updateTable('log_head')
+        .set({ size: frontier.size, frontier: encodeBytes(joinFrontier(frontier.hashes())), root: encodeBytes(root) })
+        .where('id', '=', 1)
+        .execute()
+      return { first, size: frontier.size, root }
+    },
+
+    head,
+
+    async entries(start, end) {
+      if (end <= start) return []
+      const rows = await db
+        .selectFrom('log_entries')
+        .selectAll()
+        .where('idx', '>=', start)
+        .where('idx', '<', end)
+        .orderBy('idx')
+        .execute()
+      return rows.map(decodeEntry)
+    },
+
+    async nodes(addresses: readonly NodeAddress[]) {
+      const out = new Map<string, Uint8Array>()
+      const leaves = [...new Set(addresses.filter((a) => a.level === 0).map((a) => a.index))]
+      const interior = addresses.filter((a) => a.level > 0)
+      for (const chunk of chunksFor(leaves, 1, dialect.capabilities.maxParameters)) {
+        const rows = await db.selectFrom('log_entries').select(['idx', 'leaf_hash']).where('idx', 'in', chunk).execute()
+        for (const r of rows) out.set(nodeKey(0, decodeInt(r.idx, 'idx')), decodeBytes(r.leaf_hash, 'leaf_hash'))
+      }
+      for (const chunk of chunksFor(interior, 2, dialect.capabilities.maxParameters)) {
+        const rows = await db
+          .selectFrom('log_nodes')
+          .select(['level', 'idx', 'hash'])
+          .where((eb) => eb.or(chunk.map((a) => eb.and([eb('level', '=', a.level), eb('idx', '=', a.index)]))))
+          .execute()
+        for (const r of rows) out.set(nodeKey(decodeInt(r.level, 'level'), decodeInt(r.idx, 'idx')), decodeBytes(r.hash, 'hash'))
+      }
+      return out
+    },
+
+    async indexOfLeafHash(leafHash) {
+      const r = await db
+        .selectFrom('log_entries')
+        .select('idx')
+        .where('leaf_hash', '=', encodeBytes(leafHash))
+        .orderBy('idx')
+        .limit(1)
+        .executeTakeFirst()
+      return r ? decodeInt(r.idx, 'idx') : null
+    },
+
+    async entryOfObject(objectSeq) {
+      const r = await db
+        .selectFrom('log_entries')
+        .selectAll()
+        .where('object_seq', '=', objectSeq)
+        .where('kind', '=', 'object.added')
+        .orderBy('idx')
+        .limit(1)
+        .executeTakeFirst()
+      return r ? decodeEntry(r) : null
+    },
+
+    async addCheckpoint(cp) {
+      const r = await db
+        .insertInto('log_checkpoints')
+        .values({ size: cp.size, root: encodeBytes(cp.root), timestamp: cp.timestamp, note: cp.note })
+        .returning('seq')
+        .executeTakeFirstOrThrow()
+      return { ...cp, seq: decodeInt(r.seq, 'seq') }
+    },
+
+    async latestCheckpoint() {
+      const r = await db.selectFrom('log_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()
+      return r ? decodeCheckpoint(r) : null
+    },
+
+    async checkpoints(afterSeq, limit) {
+      const rows = await db
+        .selectFrom('log_checkpoints')
+        .selectAll()
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(Math.max(1, Math.floor(limit)))
+        .execute()
+      return rows.map(decodeCheckpoint)
+    },
+  }
+}
