@@ -122,8 +122,6 @@ class Parser {
   }
 
   parse(): Pattern {
-    const t = this.tok
-    if (!(t.kind === 'punct' && (t.text === '[' || t.text === '('))) this.expected(['[', '('])
     const expression = this.followedBy()
     if (this.tok.kind !== 'eof') {
       this.expected(this.observationContinuations(), this.tok)
