@@ -157,6 +157,16 @@ class RegexParser {
     this.cps = Array.from(source, (c) => c.codePointAt(0) as number)
   }
 
+  /** Capturing groups in the whole expression (an upper bound: `(` not escaped and not followed by `?`). */
+  private groupCount(): number {
+    let n = 0
+    for (let j = 0; j < this.cps.length; j++) {
+      if (this.cps[j] === 92) j++
+      else if (this.cps[j] === 40 && this.cps[j + 1] !== 63) n++
+    }
+    return n
+  }
+
   private peek(k = 0): number {
     return this.cps[this.i + k] ?? -1
   }
@@ -532,7 +542,20 @@ class RegexParser {
         this.fail('\\u is not PCRE syntax; write \\x{HHHH}', start)
         break
     }
-    if (c >= 49 && c <= 57) this.fail('backreferences are not supported (they need backtracking)', start)
+    if (c >= 49 && c <= 57) {
+      // PCRE: \1–\9 are backreferences; a larger number is one too if there are that many
+      // groups, otherwise up to three octal digits.
+      let j = this.i - 1
+      let dec = 0
+      while ((this.cps[j] ?? -1) >= 48 && (this.cps[j] ?? -1) <= 57) dec = dec * 10 + ((this.cps[j++] as number) - 48)
+      if (inClass || (dec >= 10 && dec > this.groupCount())) {
+        if (c > 55) this.fail(`unknown escape \\${ch}`, start)
+        let v = c - 48
+        for (let k = 0; k < 2 && this.peek() >= 48 && this.peek() <= 55; k++) v = v * 8 + (this.cps[this.i++] as number) - 48
+        return v
+      }
+      this.fail('backreferences are not supported (they need backtracking)', start)
+    }
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) this.fail(`unknown escape \\${ch}`, start)
     return c
   }
