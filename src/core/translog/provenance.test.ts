@@ -86,8 +86,8 @@ function bundle(which: readonly Logged[], size = entries.length): ProvenanceBund
   return { checkpoint: signCheckpoint(treeHead(size), ORIGIN, KEY.publicKey, KEY.sign), items: which.map((l) => item(l, size)) }
 }
 
-const run = (b: ProvenanceBundle, objects: ReadonlyMap<string, Uint8Array> = OBJECT_MAP) => verifyProvenance(b, objects, VERIFIER, ed25519Verify)
-const oks = (b: ProvenanceBundle, objects?: ReadonlyMap<string, Uint8Array>) => run(b, objects).results.map((r) => r.ok)
+const run = (b: ProvenanceBundle, objects: ReadonlyMap<string, Uint8Array | string> = OBJECT_MAP) => verifyProvenance(b, objects, VERIFIER, ed25519Verify)
+const oks = (b: ProvenanceBundle, objects?: ReadonlyMap<string, Uint8Array | string>) => run(b, objects).results.map((r) => r.ok)
 
 // ---------------------------------------------------------------------------------------------
 
@@ -107,6 +107,17 @@ describe('verifyProvenance', () => {
     for (const x of [b, tampered]) {
       expect(verifyProvenance(x, OBJECT_MAP, VERIFIER, ed25519Verify, nodeSha).results).toEqual(run(x).results)
     }
+  })
+
+  it('accepts the SHA-256 the receiver computed instead of the bytes', () => {
+    const b = bundle(logged.slice(0, 10))
+    const hashes = new Map([...OBJECT_MAP].map(([k, v]) => [k, hex(sha256(v))]))
+    expect(oks(b, hashes)).toEqual(Array(10).fill(true))
+    const l = logged[4]!
+    hashes.set(provenanceKey(l.id, l.version), hex(sha256(flipBit(l.bytes, 9))))
+    expect(oks(b, hashes)).toEqual(Array.from({ length: 10 }, (_, i) => i !== 4))
+    hashes.set(provenanceKey(l.id, l.version), hex(sha256(l.bytes)).toUpperCase())
+    expect(oks(b, hashes)[4]).toBe(false)
   })
 
   it('fails every item when the checkpoint signature does not verify', () => {

@@ -84,6 +84,13 @@ export interface ProvenanceReport {
 /** A SHA-256 function (e.g. node:crypto's). It must not keep a reference to its input. */
 export type Sha256 = (data: Uint8Array) => Uint8Array
 
+/**
+ * What a receiver holds for an object version: its RFC 8785 canonical JSON bytes, or the lower-case
+ * hex SHA-256 of those bytes *that the receiver computed itself* (its ingest pipeline hashes every
+ * object anyway; never a hash taken from the sender).
+ */
+export type HeldObject = Uint8Array | string
+
 /** The key of an object version in the `objects` map of {@link verifyProvenance}. */
 export const provenanceKey = (id: string, version: string): string => `${id}\u0000${version}`
 
@@ -92,10 +99,25 @@ export const provenanceKey = (id: string, version: string): string => `${id}\u00
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
 
-/** Canonical base64 of exactly 32 bytes: 43 characters (the last with two zero bits) and one `=`. */
-const HASH_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
-/** Base64 characters and padding (canonical form is checked when decoding). */
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** Sextet values of the standard base64 alphabet by character code (-1: not in the alphabet). */
+const SEXTET = new Int8Array(128).fill(-1)
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) SEXTET[c.charCodeAt(0)] = i
+
+/** True for padded standard base64 text (canonical padding bits are checked when decoding). A loop, not a regex: this runs for every hash of every item. */
+function isBase64(s: string): boolean {
+  const n = s.length
+  if (n % 4 !== 0) return false
+  const pad = n > 0 && s.charCodeAt(n - 1) === 61 ? (s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0
+  for (let i = 0; i < n - pad; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 128 || (SEXTET[c] as number) < 0) return false
+  }
+  return true
+}
+
+/** True for the canonical base64 of exactly 32 bytes: 43 characters, the last with two zero bits, and `=`. */
+const isBase64Hash = (s: string): boolean => s.length === 44 && s.charCodeAt(43) === 61 && s.charCodeAt(42) !== 61 && isBase64(s) && ((SEXTET[s.charCodeAt(42)] as number) & 3) === 0
+
 const MAX_LEAF_INPUT_CHARS = Math.ceil(MAX_ENTRY_BYTES / 3) * 4
 const ITEM_KEYS = new Set(['id', 'version', 'leaf_index', 'leaf_input', 'inclusion_path'])
 
@@ -106,11 +128,11 @@ function itemProblem(x: unknown): string | undefined {
   if (typeof id !== 'string' || id.length === 0 || id.length > PROVENANCE_LIMITS.maxKeyLength) return `/id must be a string of 1 to ${PROVENANCE_LIMITS.maxKeyLength} characters`
   if (typeof version !== 'string' || version.length === 0 || version.length > PROVENANCE_LIMITS.maxKeyLength) return `/version must be a string of 1 to ${PROVENANCE_LIMITS.maxKeyLength} characters`
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return '/leaf_index must be a non-negative integer'
-  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_LEAF_INPUT_CHARS || !B64.test(input)) return `/leaf_input must be base64 of at most ${MAX_ENTRY_BYTES} bytes`
+  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_LEAF_INPUT_CHARS || !isBase64(input)) return `/leaf_input must be base64 of at most ${MAX_ENTRY_BYTES} bytes`
   if (!Array.isArray(path) || path.length > PROVENANCE_LIMITS.maxPathLength) return `/inclusion_path must be an array of at most ${PROVENANCE_LIMITS.maxPathLength} hashes`
   for (let i = 0; i < path.length; i++) {
     const h: unknown = path[i]
-    if (typeof h !== 'string' || !HASH_B64.test(h)) return `/inclusion_path/${i} must be base64 of ${HASH_SIZE} bytes`
+    if (typeof h !== 'string' || !isBase64Hash(h)) return `/inclusion_path/${i} must be base64 of ${HASH_SIZE} bytes`
   }
   return undefined
 }
@@ -342,8 +364,9 @@ const failed = (id: string, version: string, reason: string): ProvenanceItemResu
 /**
  * Verifies a provenance bundle (checked with {@link checkProvenanceBundleShape}) for the objects a
  * receiver holds. `objects` maps {@link provenanceKey}(id, version) to the object's RFC 8785
- * canonical JSON bytes. The checkpoint's signature is verified once with the origin's pinned
- * `verifier`; if it fails, every item fails. Each item then succeeds only if
+ * canonical JSON bytes, or to the SHA-256 the receiver computed of them ({@link HeldObject}). The
+ * checkpoint's signature is verified once with the origin's pinned `verifier`; if it fails, every
+ * item fails. Each item then succeeds only if
  * 1. `leaf_input` decodes as a canonical `object.added` entry (./entry.ts) whose object id, type
  *    (the id's prefix) and version are the item's;
  * 2. the receiver holds the object, and the SHA-256 of its bytes is the entry's `sha256`;
@@ -353,7 +376,7 @@ const failed = (id: string, version: string, reason: string): ProvenanceItemResu
  */
 export function verifyProvenance(
   bundle: ProvenanceBundle,
-  objects: ReadonlyMap<string, Uint8Array>,
+  objects: ReadonlyMap<string, HeldObject>,
   verifier: NoteVerifier,
   verify: Ed25519Verify,
   sha?: Sha256,
@@ -378,9 +401,9 @@ export function verifyProvenance(
     if (entry.object.id !== id) return failed(id, version, `the log entry names ${entry.object.id}`)
     if (entry.object.version !== version) return failed(id, version, `the log entry names version ${entry.object.version}`)
     if (!id.startsWith(`${entry.object.type}--`)) return failed(id, version, `the log entry names type ${entry.object.type}`)
-    const bytes = objects.get(provenanceKey(id, version))
-    if (bytes === undefined) return failed(id, version, 'the object version was not supplied')
-    if (toHex(hashers.digest(bytes)) !== entry.object.sha256) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
+    const held = objects.get(provenanceKey(id, version))
+    if (held === undefined) return failed(id, version, 'the object version was not supplied')
+    if ((typeof held === 'string' ? held : toHex(hashers.digest(held))) !== entry.object.sha256) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
     const proof: Uint8Array[] = []
     for (const h of it.inclusion_path) {
       const b = base64Decode(h)

@@ -78,7 +78,7 @@ describe('checkAgainstSeen', () => {
 
   it('reports a fork for a proof that does not verify (including an empty one)', () => {
     expect(checkAgainstSeen([head(50)], head(70), () => []).verdict).toBe('fork')
-    const bad: ConsistencyProofs = (m, n) => served()(m, n).map((h, i) => (i === 0 ? leafHash(h) : h))
+    const bad: ConsistencyProofs = (m, n) => served()(m, n)!.map((h, i) => (i === 0 ? leafHash(h) : h))
     expect(checkAgainstSeen([head(50)], head(70), bad).verdict).toBe('fork')
   })
 
