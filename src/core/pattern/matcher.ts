@@ -472,6 +472,31 @@ function compareLists(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length
 }
 
+/**
+ * Whether `e` could match at all, ignoring time and disjointness except for REPEATS over one
+ * bracketed expression (which needs enough observations in total).
+ */
+function feasible(e: ObservationExpression, leafIndex: ReadonlyMap<ObservationBracket, number>, candidates: readonly (readonly number[])[], obs: readonly Observation[]): boolean {
+  switch (e.kind) {
+    case 'observation':
+      return (candidates[leafIndex.get(e) as number] as readonly number[]).length > 0
+    case 'or':
+      return feasible(e.left, leafIndex, candidates, obs) || feasible(e.right, leafIndex, candidates, obs)
+    case 'and':
+    case 'followedby':
+      return feasible(e.left, leafIndex, candidates, obs) && feasible(e.right, leafIndex, candidates, obs)
+    case 'qualified': {
+      const q = e.qualifier
+      if (q.kind === 'repeats' && e.expression.kind === 'observation') {
+        let total = 0
+        for (const o of candidates[leafIndex.get(e.expression) as number] as readonly number[]) total += (obs[o] as Observation).capacity
+        return total >= q.times
+      }
+      return feasible(e.expression, leafIndex, candidates, obs)
+    }
+  }
+}
+
 /** Bracketed expressions left to right, each with the START/STOP windows of the qualifiers above it. */
 function collectLeaves(e: ObservationExpression, windows: readonly [number, number][], out: { node: ObservationBracket; windows: readonly [number, number][] }[]): void {
   switch (e.kind) {
@@ -531,6 +556,8 @@ export function matchPattern(pattern: Pattern, observations: readonly unknown[],
       }
       candidates.push(list)
     }
+    // Cheap necessary condition first: a leaf without candidates under an AND dooms the search.
+    if (!feasible(pattern.expression, leafIndex, candidates, obs)) return ok({ matched: false, bindings: [], observations: [] })
     const search = new Search(obs, leafIndex, candidates, budget)
     const matched = search.solve(pattern.expression, () => true)
     if (!matched) return ok({ matched: false, bindings: [], observations: [] })
