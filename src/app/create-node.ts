@@ -11,6 +11,7 @@ import pino from 'pino'
 import type { Config } from '../config/schema.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
 import { makeSpool } from '../platform/import-files.js'
+import { httpRemoteLog } from '../platform/remote-log.js'
 import { createWorkerPreparer } from '../platform/worker-preparer.js'
 import { ed25519Verify, generateNodeKey, loadPrivateKey, readKeyFile, writeKeyFile, type NodeSigningKey } from '../platform/signing.js'
 import type { Logger } from '../services/deps.js'
@@ -100,6 +101,7 @@ export async function openNode(
   const services = makeServices({
     store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
     verify: ed25519Verify,
+    remoteLogs: httpRemoteLog,
     ...(key ? { nodeKey: key } : {}),
     ...(preparer ? { preparer } : {}),
   })
@@ -151,10 +153,29 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
     node.store.statuses.purge(before).catch((e: unknown) => logger.warn({ err: e }, 'status purge failed'))
   }, 3600_000)
   purge.unref()
+  // Checkpoints: signed regularly when the log has grown (and on demand through the API and CLI).
+  const sign = async () => {
+    const r = await services.log.checkpoint()
+    if (!r.ok) logger.warn({ error: r.error }, 'cannot sign a log checkpoint')
+  }
+  const signing = node.key ? setInterval(() => void sign().catch((e: unknown) => logger.warn({ err: e }, 'checkpoint failed')), config.transparency.checkpointIntervalSeconds * 1000) : null
+  signing?.unref()
+  // Witnessing: the logs this node watches, checked regularly; a fork is logged at error level.
+  const witness = setInterval(() => {
+    services.remoteLog
+      .checkWitnessed()
+      .then((results) => {
+        for (const r of results) if (r.verdict === 'error') logger.warn({ origin: r.origin, detail: r.detail }, 'witnessed log check failed')
+      })
+      .catch((e: unknown) => logger.warn({ err: e }, 'witness check failed'))
+  }, config.transparency.witnessIntervalSeconds * 1000)
+  witness.unref()
   return {
     url,
     async close() {
       clearInterval(purge)
+      if (signing) clearInterval(signing)
+      clearInterval(witness)
       await app.close()
     },
   }

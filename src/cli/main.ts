@@ -5,6 +5,7 @@ import { registerConfig } from './commands/config.js'
 import { registerExport } from './commands/export.js'
 import { registerImport } from './commands/import.js'
 import { registerInit } from './commands/init.js'
+import { registerLog } from './commands/log.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerServe } from './commands/serve.js'
 import { CliFailure, EXIT, printError } from './output.js'
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerImport(program)
   registerExport(program)
   registerAdmin(program)
+  registerLog(program)
   registerConfig(program)
   return program
 }

@@ -47,6 +47,24 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger
 }
 
+/** One entry as another node's log API returns it: the entry bytes, or only its leaf hash (redacted). */
+export type RemoteEntry = { readonly index: number; readonly leafInput: Uint8Array } | { readonly index: number; readonly leafHash: Uint8Array }
+
+/** Another node's transparency log API (/api/v1/log), as seen by a partner. Every answer is untrusted. */
+export interface RemoteLog {
+  readonly url: string
+  /** The latest checkpoint note text. */
+  checkpoint(): Promise<string>
+  /** The checkpoints it says it signed, oldest first. */
+  checkpoints(after: number, limit: number): Promise<{ items: { seq: number; note: string }[]; next: number | null }>
+  consistency(first: number, second: number): Promise<Uint8Array[]>
+  /** Entries [start, end] inclusive; the server may return fewer. */
+  entries(start: number, end: number): Promise<RemoteEntry[]>
+}
+
+/** Opens a remote log client for a base URL (scheme://host[:port]), with an optional API token. */
+export type RemoteLogs = (baseUrl: string, token?: string) => RemoteLog
+
 export interface ServiceDeps {
   readonly store: Store
   readonly clock: Clock
@@ -57,4 +75,6 @@ export interface ServiceDeps {
   /** Absent on nodes that cannot sign (a CLI command that only reads); checkpoints need it. */
   readonly nodeKey?: NodeKey
   readonly verify: SignatureVerify
+  /** HTTP access to other nodes' logs (witnessing, `log verify --remote`); absent where not needed. */
+  readonly remoteLogs?: RemoteLogs
 }

@@ -5,6 +5,7 @@ import type { Preparer } from './pipeline/preparer.js'
 import { makeObjectsService } from './share/objects.js'
 import { makeLogService } from './log/log.js'
 import { makeLogVerifier } from './log/verify.js'
+import { makeRemoteLogService } from './log/remote.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(deps: ServiceDeps & { readonly preparer?: Preparer }) {
@@ -14,6 +15,7 @@ export function makeServices(deps: ServiceDeps & { readonly preparer?: Preparer 
     objects: makeObjectsService(deps),
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
+    remoteLog: makeRemoteLogService(deps),
   }
 }
 

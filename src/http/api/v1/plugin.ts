@@ -7,6 +7,7 @@ import { authHook } from '../../plugins/auth.js'
 import { collectionsRoutes } from './collections.routes.js'
 import type { ApiContext } from './context.js'
 import { importsRoutes } from './imports.routes.js'
+import { logRoutes } from './log.routes.js'
 import { meRoutes } from './me.routes.js'
 import { objectsRoutes } from './objects.routes.js'
 import { organisationsRoutes } from './organisations.routes.js'
@@ -15,7 +16,7 @@ import { usersRoutes } from './users.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', authHook(ctx.services.admin))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes]) {
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes]) {
     await app.register(routes, { ctx })
   }
 }
