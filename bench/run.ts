@@ -69,6 +69,10 @@ log(`TAXII reads: ${connections} connections, ${seconds} s each`)
 const taxii = child('taxii.ts', sqliteDir, connections, seconds)
 log(JSON.stringify(taxii))
 
+log('provenance verification on receipt (one signed checkpoint per batch of 1,000)')
+const prov = child('provenance.ts', '--leaves', String(N))
+log(JSON.stringify(prov))
+
 type Run = { connections: number; p50ms: number; p90ms: number; p99ms: number; reqPerS: number; non2xx: number }
 function taxiiRows(engine: string, t: Record<string, unknown>): string {
   return (t['runs'] as Run[])
@@ -92,6 +96,7 @@ Machine: ${machine}. Data: ${N.toLocaleString('en')} objects (${(Number(sqlite.b
 | TAXII full walk, pages of 1,000 (1 client) | ${taxii.pages} pages in ${Number(taxii.walkS).toFixed(1)} s (${taxii.walkPagesPerS} pages/s), ${taxii.objects} distinct objects |
 ${taxiiRows('SQLite', taxii)}
 ${taxiiPg ? taxiiRows('PostgreSQL', taxiiPg) : '| TAXII on PostgreSQL | skipped |'}
+| provenance on receipt, batches of 1,000 of a ${N.toLocaleString('en')}-entry log (bench/provenance.ts) | random leaves ${prov.randomNode.objectsPerS} objects/s, contiguous ${prov.contiguousNode.objectsPerS} objects/s; per-object Ed25519 baseline ${prov.baseline.objectsPerS} objects/s |
 `
-writeFileSync(join(WORK, 'results.json'), JSON.stringify({ N, machine, sqlite, raw, postgres, taxii, taxiiPg, ratio }, null, 2))
+writeFileSync(join(WORK, 'results.json'), JSON.stringify({ N, machine, sqlite, raw, postgres, taxii, taxiiPg, prov, ratio }, null, 2))
 process.stdout.write(table)

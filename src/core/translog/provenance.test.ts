@@ -244,6 +244,7 @@ describe('InclusionBatchVerifier', () => {
           index: fc.nat(),
           tamper: fc.constantFrom('none', 'none', 'none', 'leaf', 'proof', 'index', 'short', 'long', 'swap'),
           bit: fc.nat(),
+          asText: fc.boolean(),
         }),
         { minLength: 1, maxLength: 40 },
       ),
@@ -279,7 +280,8 @@ describe('InclusionBatchVerifier', () => {
           break
       }
       const want = verifyInclusion(claimed, size, leaf, path, root).ok
-      expect(batch.verify(claimed, leaf, path).ok, `${s.tamper} ${claimed}/${size}`).toBe(want)
+      const got = s.asText ? batch.verifyBase64(claimed, leaf, path.map(b64)) : batch.verify(claimed, leaf, path)
+      expect(got.ok, `${s.tamper} ${claimed}/${size}`).toBe(want)
     }
   })
 
@@ -296,6 +298,24 @@ describe('InclusionBatchVerifier', () => {
     // 256 independent proofs of ~9 hashes each would be ~2300; shared, each interior node is hashed once.
     expect(calls).toBeLessThan(300)
     expect(batch.rememberedNodes).toBeGreaterThan(256)
+  })
+
+  it('rejects non-canonical base64 in a proof, in the hashed and in the compared part of the path', () => {
+    const size = entries.length
+    const root = rootFromLeafHashes(LEAVES.slice(0, size))
+    const batch = new InclusionBatchVerifier(size, root)
+    const path = (i: number) => proofFor(size)(i).map(b64)
+    expect(batch.verifyBase64(8, LEAVES[8]!, path(8)).ok).toBe(true)
+    // 9 shares 8's path from level 1: element 0 is hashed, the rest compared as text.
+    for (const j of [0, 1, 4]) {
+      const p = path(9)
+      const h = p[j]!
+      const c = h[42]!
+      p[j] = `${h.slice(0, 42)}${String.fromCharCode(c.charCodeAt(0) + 1)}=` // same bytes, non-zero padding bits
+      expect(Buffer.from(p[j]!, 'base64')).toEqual(Buffer.from(h, 'base64'))
+      expect(batch.verifyBase64(9, LEAVES[9]!, p).ok, `element ${j}`).toBe(false)
+    }
+    expect(batch.verifyBase64(9, LEAVES[9]!, path(9)).ok).toBe(true)
   })
 
   it('handles trees of one leaf and rejects everything in the empty tree', () => {

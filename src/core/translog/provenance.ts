@@ -213,8 +213,10 @@ export class InclusionBatchVerifier {
   readonly #node: (l: Uint8Array, r: Uint8Array) => Uint8Array
   /** Remembered node hashes, per level, by index. */
   readonly #levels: Map<number, Uint8Array>[] = []
-  /** Scratch for the nodes a proof in progress would teach: level, index, hash triples. */
-  #pending: (number | Uint8Array)[] = []
+  /** Canonical base64 of remembered nodes, per level, by index (filled as proofs arrive or lazily). */
+  readonly #levelsB64: Map<number, string>[] = []
+  /** Scratch for the nodes a proof in progress would teach: (level, index, hash, base64 or undefined). */
+  readonly #pending: (number | Uint8Array | string | undefined)[] = []
 
   /**
    * @param size the tree size of the checkpoint (≥ 0; every proof fails for an empty tree)
@@ -259,10 +261,41 @@ export class InclusionBatchVerifier {
    * that does not lead to the root.
    */
   verify(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Result<true, string> {
+    for (let i = 0; i < proof.length; i++) if ((proof[i] as Uint8Array).length !== HASH_SIZE) return err(`proof[${i}] is not ${HASH_SIZE} bytes`)
+    return this.#walk(index, leafHash, proof)
+  }
+
+  /**
+   * {@link verify} for a proof as it travels: canonical base64 hashes. Elements are decoded only when
+   * they must be hashed; elements above an established node are compared as text with the canonical
+   * encoding of the established sibling (each encoded once), which for batches of nearby leaves
+   * avoids decoding most of each path. A non-canonical encoding fails.
+   */
+  verifyBase64(index: number, leafHash: Uint8Array, proof: readonly string[]): Result<true, string> {
+    for (let i = 0; i < proof.length; i++) if ((proof[i] as string).length !== 44) return err(`proof[${i}] is not base64 of ${HASH_SIZE} bytes`)
+    return this.#walk(index, leafHash, proof)
+  }
+
+  /** The canonical base64 of an established node (cached). */
+  #encoded(level: number, index: number, hash: Uint8Array): string {
+    let m = this.#levelsB64[level]
+    if (m === undefined) {
+      for (let l = this.#levelsB64.length; l <= level; l++) this.#levelsB64.push(new Map())
+      m = this.#levelsB64[level] as Map<number, string>
+    }
+    let s = m.get(index)
+    if (s === undefined) {
+      s = base64Encode(hash)
+      m.set(index, s)
+    }
+    return s
+  }
+
+  #walk(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[] | readonly string[]): Result<true, string> {
     if (!Number.isSafeInteger(index) || index < 0) return err('index must be a non-negative safe integer')
     if (index >= this.#size) return err(`index ${index} is not below tree size ${this.#size}`)
     if (leafHash.length !== HASH_SIZE) return err(`leaf hash must be ${HASH_SIZE} bytes`)
-    for (let i = 0; i < proof.length; i++) if ((proof[i] as Uint8Array).length !== HASH_SIZE) return err(`proof[${i}] is not ${HASH_SIZE} bytes`)
+    const mismatch = err('inclusion proof does not lead to the root')
     const pending = this.#pending
     pending.length = 0
     let fn = index
@@ -280,18 +313,20 @@ export class InclusionBatchVerifier {
       }
       const known = this.#get(level, fn)
       if (known !== undefined) {
-        if (!bytesEqual(known, r)) return err('inclusion proof does not lead to the root')
+        if (!bytesEqual(known, r)) return mismatch
         break
       }
       // The root is always known, so here sn > 0 and the path needs another element.
       if (i === proof.length) return err('inclusion proof is too short')
-      const p = proof[i++] as Uint8Array
+      const el = proof[i++] as Uint8Array | string
+      const p = typeof el === 'string' ? base64Decode(el) : el
+      if (p === undefined || p.length !== HASH_SIZE) return err(`proof[${i - 1}] is not base64 of ${HASH_SIZE} bytes`)
       const isLeftSibling = fn % 2 === 1 || fn === sn
       const sib = isLeftSibling ? fn - 1 : fn + 1
       const knownSib = this.#get(level, sib)
-      if (knownSib !== undefined && !bytesEqual(knownSib, p)) return err('inclusion proof does not lead to the root')
-      pending.push(level, fn, r)
-      if (knownSib === undefined) pending.push(level, sib, p)
+      if (knownSib !== undefined && !bytesEqual(knownSib, p)) return mismatch
+      pending.push(level, fn, r, undefined)
+      if (knownSib === undefined) pending.push(level, sib, p, typeof el === 'string' ? el : undefined)
       r = isLeftSibling ? this.#node(p, r) : this.#node(r, p)
       fn = Math.floor(fn / 2)
       sn = Math.floor(sn / 2)
@@ -300,13 +335,13 @@ export class InclusionBatchVerifier {
     // Phase 2: from an established node, every remaining element must be the established sibling.
     while (sn !== 0) {
       if (i === proof.length) return err('inclusion proof is too short')
-      const p = proof[i++] as Uint8Array
+      const el = proof[i++] as Uint8Array | string
       const sib = fn % 2 === 1 || fn === sn ? fn - 1 : fn + 1
       const knownSib = this.#get(level, sib)
       // Every established node's ancestors and their siblings are established too (nodes are added a
       // whole root path at a time), so a gap means a bug: fall back to the plain algorithm.
       if (knownSib === undefined) return this.#verifyPlain(index, leafHash, proof)
-      if (!bytesEqual(knownSib, p)) return err('inclusion proof does not lead to the root')
+      if (typeof el === 'string' ? el !== this.#encoded(level, sib, knownSib) : !bytesEqual(knownSib, el)) return mismatch
       fn = Math.floor(fn / 2)
       sn = Math.floor(sn / 2)
       level++
@@ -317,15 +352,30 @@ export class InclusionBatchVerifier {
       }
     }
     if (i !== proof.length) return err('inclusion proof is too long')
-    for (let k = 0; k < pending.length; k += 3) {
-      this.#set(pending[k] as number, pending[k + 1] as number, (pending[k + 2] as Uint8Array).slice())
+    for (let k = 0; k < pending.length; k += 4) {
+      const lv = pending[k] as number
+      const ix = pending[k + 1] as number
+      this.#set(lv, ix, (pending[k + 2] as Uint8Array).slice())
+      const text = pending[k + 3]
+      if (typeof text === 'string') this.#encodedSet(lv, ix, text)
     }
     pending.length = 0
     return ok(true)
   }
 
+  #encodedSet(level: number, index: number, text: string): void {
+    for (let l = this.#levelsB64.length; l <= level; l++) this.#levelsB64.push(new Map())
+    ;(this.#levelsB64[level] as Map<number, string>).set(index, text)
+  }
+
   /** RFC 9162 §2.1.3.2 without memoisation (used only if the remembered nodes were inconsistent). */
-  #verifyPlain(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Result<true, string> {
+  #verifyPlain(index: number, leafHash: Uint8Array, encoded: readonly Uint8Array[] | readonly string[]): Result<true, string> {
+    const proof: Uint8Array[] = []
+    for (const el of encoded) {
+      const p = typeof el === 'string' ? base64Decode(el) : el
+      if (p === undefined || p.length !== HASH_SIZE) return err(`proof is not base64 of ${HASH_SIZE} bytes`)
+      proof.push(p)
+    }
     let fn = index
     let sn = this.#size - 1
     let r = leafHash
@@ -352,11 +402,15 @@ export class InclusionBatchVerifier {
 // ---------------------------------------------------------------------------------------------
 // Bundle verification
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-const toHex = (b: Uint8Array): string => {
-  let s = ''
-  for (let i = 0; i < b.length; i++) s += HEX[b[i] as number]
-  return s
+const HEX_DIGITS = '0123456789abcdef'
+/** Whether `hex` is the lower-case hex spelling of `bytes` (no string is built). */
+function hexEquals(bytes: Uint8Array, hex: string): boolean {
+  if (hex.length !== bytes.length * 2) return false
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number
+    if (hex.charCodeAt(2 * i) !== HEX_DIGITS.charCodeAt(b >> 4) || hex.charCodeAt(2 * i + 1) !== HEX_DIGITS.charCodeAt(b & 15)) return false
+  }
+  return true
 }
 
 const failed = (id: string, version: string, reason: string): ProvenanceItemResult => ({ id, version, ok: false, reason })
@@ -372,7 +426,7 @@ const failed = (id: string, version: string, reason: string): ProvenanceItemResu
  * 2. the receiver holds the object, and the SHA-256 of its bytes is the entry's `sha256`;
  * 3. the inclusion proof leads from the entry's leaf hash at `leaf_index` to the checkpoint's root.
  * Items are independent: a bad item fails alone. `sha` replaces core's pure SHA-256 (e.g. with
- * node:crypto) for every hash; `expect.origin` pins the checkpoint's origin line.
+ * node:crypto's) for hashing entries and objects; `expect.origin` pins the checkpoint's origin line.
  */
 export function verifyProvenance(
   bundle: ProvenanceBundle,
@@ -389,7 +443,9 @@ export function verifyProvenance(
   }
   const cp = checkpoint.value
   const hashers = hashersFrom(sha)
-  const batch = new InclusionBatchVerifier(cp.size, cp.root, sha)
+  // Interior nodes hash 65 bytes, where core's SHA-256 beats a call into native code: `sha` is for
+  // the entries and objects (hundreds of bytes and more).
+  const batch = new InclusionBatchVerifier(cp.size, cp.root)
   const results = bundle.items.map((it): ProvenanceItemResult => {
     const { id, version } = it
     const input = base64Decode(it.leaf_input)
@@ -403,14 +459,8 @@ export function verifyProvenance(
     if (!id.startsWith(`${entry.object.type}--`)) return failed(id, version, `the log entry names type ${entry.object.type}`)
     const held = objects.get(provenanceKey(id, version))
     if (held === undefined) return failed(id, version, 'the object version was not supplied')
-    if ((typeof held === 'string' ? held : toHex(hashers.digest(held))) !== entry.object.sha256) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
-    const proof: Uint8Array[] = []
-    for (const h of it.inclusion_path) {
-      const b = base64Decode(h)
-      if (b === undefined || b.length !== HASH_SIZE) return failed(id, version, `inclusion_path holds a value that is not base64 of ${HASH_SIZE} bytes`)
-      proof.push(b)
-    }
-    const included = batch.verify(it.leaf_index, hashers.leaf(input), proof)
+    if (typeof held === 'string' ? held !== entry.object.sha256 : !hexEquals(hashers.digest(held), entry.object.sha256)) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
+    const included = batch.verifyBase64(it.leaf_index, hashers.leaf(input), it.inclusion_path)
     if (!included.ok) return failed(id, version, `leaf ${it.leaf_index}: ${included.error}`)
     return { id, version, ok: true, entry }
   })
