@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { PATTERN_LIMITS } from './limits.js'
-import { matchPattern, type MatchOptions, type MatchOutcome } from './matcher.js'
+import { matchPattern, prepareObservations, type MatchOptions, type MatchOutcome } from './matcher.js'
 import { parsePattern } from './parser.js'
 
 const outcome = (pattern: string, observations: readonly unknown[], options?: MatchOptions): MatchOutcome => {
@@ -374,6 +374,18 @@ describe('observation operators (OASIS observation expressions)', () => {
       observations: [1, 2],
     })
     expect(outcome("[person:name='zelda']", PEOPLE)).toEqual({ matched: false, bindings: [], observations: [] })
+  })
+
+  it('matches prepared observations the same way', () => {
+    const prepared = prepareObservations(PEOPLE)
+    if (!prepared.ok) throw new Error('prepare')
+    expect(prepared.value.count).toBe(3)
+    for (const s of ["[person:name='alice'] AND [person:age>20]", "[person:name='bob'] FOLLOWEDBY [person:age<15]"]) {
+      const p = parsePattern(s)
+      if (!p.ok) throw new Error(s)
+      expect(matchPattern(p.value, prepared.value)).toEqual(matchPattern(p.value, PEOPLE))
+    }
+    expect(prepareObservations([{ type: 'observed-data' }]).ok).toBe(false)
   })
 
   it('counts number_observed as that many observations', () => {

@@ -99,7 +99,7 @@ function instant(s: unknown): number | null {
   return t.value.epochMs + sub
 }
 
-function prepareObservations(input: readonly unknown[], scos: ScoSource | undefined): Result<Observation[], MatchError> {
+function prepare(input: readonly unknown[], scos: ScoSource | undefined): Result<Observation[], MatchError> {
   let scoMap: ReadonlyMap<string, unknown> | undefined
   if (scos instanceof Map) scoMap = scos as ReadonlyMap<string, unknown>
   else if (Array.isArray(scos)) {
@@ -178,18 +178,23 @@ function buildTest(c: Comparison): ValueTest {
       }
     }
     case 'IN': {
-      const lits: PreparedLiteral[] = c.values.map(prepareLiteral)
-      // Plain strings and numbers go in a set; the rest (IP-aware, timestamps, bytes) are compared one by one.
+      // Strings, numbers and booleans answer from a set; a value that is bytes or an IP address,
+      // and timestamp or binary literals, need the full comparison.
       const fast = new Set<unknown>()
-      const slow: PreparedLiteral[] = []
-      for (const l of lits) {
+      const always: PreparedLiteral[] = []
+      const strings: PreparedLiteral[] = []
+      for (const l of c.values.map(prepareLiteral)) {
         if (l.kind === 'number') fast.add(l.n)
         else if (l.kind === 'boolean') fast.add(l.b)
-        else if (l.kind === 'string' && l.ip === null && l.latin1 === null) fast.add(l.s)
-        else slow.push(l)
+        else if (l.kind === 'string') {
+          fast.add(l.s)
+          strings.push(l)
+        } else always.push(l)
       }
       return (pv, budget) => {
-        if ((typeof pv.v === 'string' || typeof pv.v === 'number' || typeof pv.v === 'boolean') && fast.has(pv.v)) return true
+        const v = pv.v
+        if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && fast.has(v)) return true
+        const slow = pv.ip || v instanceof Uint8Array ? [...always, ...strings] : always
         budget.remaining -= slow.length
         for (const l of slow) if (valueEquals(pv, l)) return true
         return false
@@ -518,19 +523,47 @@ function collectLeaves(e: ObservationExpression, windows: readonly [number, numb
   }
 }
 
+/** Observed-data checked and indexed once, for matching many patterns against the same batch. */
+export interface PreparedObservations {
+  readonly prepared: true
+  readonly count: number
+  /** @internal */
+  readonly observations: readonly unknown[]
+}
+
+const preparedData = new WeakMap<PreparedObservations, readonly Observation[]>()
+
+/**
+ * Checks and indexes observed-data objects (times, counts, objects by type) so that several
+ * patterns can be matched against them without repeating the work.
+ */
+export function prepareObservations(observations: readonly unknown[], options: Pick<MatchOptions, 'scos'> = {}): Result<PreparedObservations, MatchError> {
+  const r = prepare(observations, options.scos)
+  if (!r.ok) return r
+  const handle: PreparedObservations = { prepared: true, count: r.value.length, observations }
+  preparedData.set(handle, r.value)
+  return ok(handle)
+}
+
 /**
  * Matches `pattern` against observed-data objects. Returns whether it matched and the first
  * binding found (which observation was bound to which bracketed expression), an
  * `observation_invalid` error for an observed-data object without usable times or count, or a
  * `match_limit` error when deciding would take more than the step budget.
  *
- * @param observations observed-data objects (2.0 `objects` or 2.1 `object_refs`)
- * @param options.scos the SCOs that 2.1 `object_refs` point to
+ * @param observations observed-data objects (2.0 `objects` or 2.1 `object_refs`), or the result
+ *   of `prepareObservations`
+ * @param options.scos the SCOs that 2.1 `object_refs` point to (ignored for prepared observations)
  */
-export function matchPattern(pattern: Pattern, observations: readonly unknown[], options: MatchOptions = {}): Result<MatchOutcome, MatchError> {
-  const prepared = prepareObservations(observations, options.scos)
-  if (!prepared.ok) return prepared
-  const obs = prepared.value
+export function matchPattern(pattern: Pattern, observations: readonly unknown[] | PreparedObservations, options: MatchOptions = {}): Result<MatchOutcome, MatchError> {
+  let obs: readonly Observation[]
+  const ready = 'prepared' in observations ? preparedData.get(observations) : undefined
+  if (ready) obs = ready
+  else {
+    const prepared = prepare('prepared' in observations ? observations.observations : observations, options.scos)
+    if (!prepared.ok) return prepared
+    obs = prepared.value
+  }
   const maxSteps = options.maxSteps ?? PATTERN_LIMITS.maxMatchSteps
   const budget = { remaining: maxSteps }
   const limit = (): Result<MatchOutcome, MatchError> =>

@@ -779,17 +779,43 @@ function setMatches(inst: Inst, cp: number): boolean {
 }
 
 /** Runs the program over `input` (Pike VM without captures). */
-function run(prog: readonly Inst[], input: string, budget: StepBudget | undefined, anchored: boolean): boolean {
-  const cps: number[] = Array.from(input, (c) => c.codePointAt(0) as number)
-  const n = cps.length
+/** Work arrays of one compiled program, reused between runs (a run never yields). */
+interface Machine {
+  readonly prog: readonly Inst[]
+  lists: [Int32Array, Int32Array]
+  /** Generation marks: a state is on the list for position p when mark[state] === base + p + 1. */
+  readonly mark: Int32Array
+  base: number
+  /** Each state is expanded once per position and pushes at most two successors. */
+  readonly stack: Int32Array
+}
+
+function machine(prog: readonly Inst[]): Machine {
   const size = prog.length
-  let clist = new Int32Array(size)
-  let nlist = new Int32Array(size)
+  return { prog, lists: [new Int32Array(size), new Int32Array(size)], mark: new Int32Array(size), base: 0, stack: new Int32Array(2 * size + 2) }
+}
+
+function run(m: Machine, input: string, budget: StepBudget | undefined, anchored: boolean): boolean {
+  const prog = m.prog
+  // Code points: one per UTF-16 unit unless the input has surrogate pairs.
+  let cps: ArrayLike<number>
+  if (/[\ud800-\udfff]/.test(input)) cps = Array.from(input, (c) => c.codePointAt(0) as number)
+  else {
+    const a = new Int32Array(input.length)
+    for (let i = 0; i < a.length; i++) a[i] = input.charCodeAt(i)
+    cps = a
+  }
+  const n = cps.length
+  if (m.base > 0x3fff0000 - n) {
+    m.mark.fill(0)
+    m.base = 0
+  }
+  const base = m.base
+  m.base += n + 2
+  let [clist, nlist] = m.lists
   let ccount = 0
-  // Generation marks: a state is on the list for position p when mark[state] === p + 1.
-  const mark = new Int32Array(size)
-  // Each state is expanded once per position and pushes at most two successors.
-  const stack = new Int32Array(2 * size + 2)
+  const mark = m.mark
+  const stack = m.stack
   let steps = 0
 
   const assertHolds = (kind: AssertKind, pos: number): boolean => {
@@ -822,8 +848,8 @@ function run(prog: readonly Inst[], input: string, budget: StepBudget | undefine
     stack[sp++] = pc0
     while (sp > 0) {
       const pc = stack[--sp] as number
-      if (mark[pc] === pos + 1) continue
-      mark[pc] = pos + 1
+      if (mark[pc] === base + pos + 1) continue
+      mark[pc] = base + pos + 1
       steps++
       const inst = prog[pc] as Inst
       switch (inst.op) {
@@ -907,8 +933,9 @@ export function compileRegex(source: string, options: { readonly maxStates?: num
   }
   const prog = compile(root)
   const anchored = isAnchored(root)
+  const m = machine(prog)
   return ok({
     states: prog.length,
-    test: (input: string, budget?: StepBudget): boolean => run(prog, input, budget, anchored),
+    test: (input: string, budget?: StepBudget): boolean => run(m, input, budget, anchored),
   })
 }

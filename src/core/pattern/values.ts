@@ -171,11 +171,22 @@ export function compareValue(pv: PropertyValue, lit: PreparedLiteral): number | 
   }
 }
 
+/** The last few IP values parsed (IN sets compare one value with many literals). */
+let lastIpText: string | null = null
+let lastIp: IpNetwork | null = null
+function parsedIp(s: string): IpNetwork | null {
+  if (s !== lastIpText) {
+    lastIpText = s
+    lastIp = parseIpOrCidr(s)
+  }
+  return lastIp
+}
+
 /** `=` semantics: equal values of compatible types (see the module comment). */
 export function valueEquals(pv: PropertyValue, lit: PreparedLiteral): boolean {
   if (lit.kind === 'boolean') return pv.v === lit.b
   if (lit.kind === 'string' && pv.ip && lit.ip && typeof pv.v === 'string') {
-    const net = parseIpOrCidr(pv.v)
+    const net = parsedIp(pv.v)
     if (net) return networksEqual(net, lit.ip)
   }
   return compareValue(pv, lit) === 0
