@@ -171,27 +171,38 @@ interface Hashers {
   readonly digest: (data: Uint8Array) => Uint8Array
 }
 
-const CORE_HASHERS: Hashers = { leaf: coreLeafHash, node: coreNodeHash, digest: coreSha256 }
+/**
+ * Node hashing through one reused 65-byte buffer: hashing a single contiguous input allocates less in
+ * the SHA-256 implementations than hashing a prefix and two parts (garbage collection is the main cost
+ * of verifying big batches).
+ */
+function nodeHasher(sha: Sha256): (l: Uint8Array, r: Uint8Array) => Uint8Array {
+  const scratch = new Uint8Array(1 + 2 * HASH_SIZE)
+  scratch[0] = 0x01
+  return (l, r) => {
+    if (l.length !== HASH_SIZE || r.length !== HASH_SIZE) return coreNodeHash(l, r)
+    scratch.set(l, 1)
+    scratch.set(r, 1 + HASH_SIZE)
+    return sha(scratch)
+  }
+}
+
+const CORE_HASHERS: Hashers = { leaf: coreLeafHash, node: nodeHasher(coreSha256), digest: coreSha256 }
 
 function hashersFrom(sha: Sha256 | undefined): Hashers {
   if (sha === undefined) return CORE_HASHERS
-  const scratch = new Uint8Array(1 + 2 * HASH_SIZE)
-  scratch[0] = 0x01
   return {
     leaf: (entry) => {
       const buf = new Uint8Array(1 + entry.length)
       buf.set(entry, 1)
       return sha(buf)
     },
-    node: (l, r) => {
-      if (l.length !== HASH_SIZE || r.length !== HASH_SIZE) return coreNodeHash(l, r)
-      scratch.set(l, 1)
-      scratch.set(r, 1 + HASH_SIZE)
-      return sha(scratch)
-    },
+    node: nodeHasher(sha),
     digest: sha,
   }
 }
+
+const MISMATCH = err('inclusion proof does not lead to the root')
 
 /**
  * Verifies many RFC 6962 inclusion proofs against one tree head, sharing work between them.
@@ -262,7 +273,8 @@ export class InclusionBatchVerifier {
    */
   verify(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Result<true, string> {
     for (let i = 0; i < proof.length; i++) if ((proof[i] as Uint8Array).length !== HASH_SIZE) return err(`proof[${i}] is not ${HASH_SIZE} bytes`)
-    return this.#walk(index, leafHash, proof)
+    // Copies, because established nodes are kept (the caller may reuse its arrays).
+    return this.#walk(index, leafHash.slice(), proof.map((p) => p.slice()))
   }
 
   /**
@@ -273,7 +285,7 @@ export class InclusionBatchVerifier {
    */
   verifyBase64(index: number, leafHash: Uint8Array, proof: readonly string[]): Result<true, string> {
     for (let i = 0; i < proof.length; i++) if ((proof[i] as string).length !== 44) return err(`proof[${i}] is not base64 of ${HASH_SIZE} bytes`)
-    return this.#walk(index, leafHash, proof)
+    return this.#walk(index, leafHash.slice(), proof)
   }
 
   /** The canonical base64 of an established node (cached). */
@@ -291,11 +303,12 @@ export class InclusionBatchVerifier {
     return s
   }
 
+  /** The walk; `leafHash` and byte proof elements are owned (kept as established nodes without copying). */
   #walk(index: number, leafHash: Uint8Array, proof: readonly Uint8Array[] | readonly string[]): Result<true, string> {
     if (!Number.isSafeInteger(index) || index < 0) return err('index must be a non-negative safe integer')
     if (index >= this.#size) return err(`index ${index} is not below tree size ${this.#size}`)
     if (leafHash.length !== HASH_SIZE) return err(`leaf hash must be ${HASH_SIZE} bytes`)
-    const mismatch = err('inclusion proof does not lead to the root')
+    const mismatch = MISMATCH
     const pending = this.#pending
     pending.length = 0
     let fn = index
@@ -355,7 +368,7 @@ export class InclusionBatchVerifier {
     for (let k = 0; k < pending.length; k += 4) {
       const lv = pending[k] as number
       const ix = pending[k + 1] as number
-      this.#set(lv, ix, (pending[k + 2] as Uint8Array).slice())
+      this.#set(lv, ix, pending[k + 2] as Uint8Array)
       const text = pending[k + 3]
       if (typeof text === 'string') this.#encodedSet(lv, ix, text)
     }
