@@ -3,10 +3,12 @@ import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'no
 import type { Hasher, Ids, Secrets, Clock } from '../services/deps.js'
 
 const LEAF_PREFIX = Uint8Array.of(0)
+const NODE_PREFIX = Uint8Array.of(1)
 
 export const nodeHasher: Hasher = {
   sha256: (data) => createHash('sha256').update(data).digest(),
   leafHash: (text) => createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest(),
+  nodeHash: (l, r) => createHash('sha256').update(NODE_PREFIX).update(l).update(r).digest(),
 }
 
 export const nodeIds: Ids = { uuid: () => randomUUID() }

@@ -18,6 +18,8 @@ export interface Hasher {
   sha256(data: string | Uint8Array): Uint8Array
   /** RFC 6962 leaf hash of a log entry: SHA-256(0x00 ‖ UTF-8 text). */
   leafHash(entryText: string): Uint8Array
+  /** RFC 6962 node hash: SHA-256(0x01 ‖ left ‖ right). */
+  nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array
 }
 
 /** The node's Ed25519 signing key (checkpoints, agreements). The private half never leaves the platform. */

@@ -350,6 +350,12 @@ export interface LogAppend {
   readonly objectSeq: number | null
 }
 
+/** RFC 6962 hashing: leaf = SHA-256(0x00 ‖ UTF-8 entry text), node = SHA-256(0x01 ‖ left ‖ right). */
+export interface LogHashing {
+  leafHash(entryText: string): Uint8Array
+  nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array
+}
+
 export interface LogHead {
   readonly size: number
   readonly root: Uint8Array
@@ -385,9 +391,10 @@ export interface LogStore {
    * Appends entries at the end of the log, in order, and stores every Merkle node they complete.
    * Must run inside `store.transaction` (it throws otherwise), so entries commit with the writes they
    * record. Appends are serialised across connections and processes (one log order); the log head
-   * stays locked until the transaction ends, so append last. `leafHash` hashes one entry.
+   * stays locked until the transaction ends, so append last. `hashing` computes RFC 6962 leaf and
+   * node hashes (core's, or a faster implementation of the same functions).
    */
-  append(entries: readonly LogAppend[], leafHash: (text: string) => Uint8Array): Promise<LogHead & { readonly first: number }>
+  append(entries: readonly LogAppend[], hashing: LogHashing): Promise<LogHead & { readonly first: number }>
   head(): Promise<LogHead>
   /** Entries [start, end) in index order (end exclusive, clamped to the size). */
   entries(start: number, end: number): Promise<StoredLogEntry[]>

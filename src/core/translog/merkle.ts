@@ -292,6 +292,12 @@ function isPowerOfTwo(x: number): boolean {
  */
 export class MerkleFrontier {
   #size = 0
+  /** The interior node hash: core's pure SHA-256 by default; a platform may inject a faster one (same function). */
+  readonly #node: (l: Uint8Array, r: Uint8Array) => Uint8Array
+
+  constructor(node: (l: Uint8Array, r: Uint8Array) => Uint8Array = nodeHash) {
+    this.#node = node
+  }
   /** Perfect subtree roots, left to right (largest first). */
   readonly #hashes: Uint8Array[] = []
 
@@ -299,14 +305,14 @@ export class MerkleFrontier {
    * Restores a frontier from its stored {@link hashes} (one per set bit of `size`, largest first).
    * Throws a RangeError when the count or a hash length does not fit.
    */
-  static restore(size: number, hashes: readonly Uint8Array[]): MerkleFrontier {
+  static restore(size: number, hashes: readonly Uint8Array[], node?: (l: Uint8Array, r: Uint8Array) => Uint8Array): MerkleFrontier {
     if (!isSize(size)) throw new RangeError(`merkle: bad frontier size ${size}`)
     let bits = 0
     for (let s = size; s > 0; s = Math.floor(s / 2)) bits += s % 2
     if (hashes.length !== bits || checkHashes('frontier', hashes) !== undefined) {
       throw new RangeError(`merkle: a frontier of size ${size} holds ${bits} hashes of ${HASH_SIZE} bytes`)
     }
-    const f = new MerkleFrontier()
+    const f = new MerkleFrontier(node)
     f.#size = size
     f.#hashes.push(...hashes.map((h) => h.slice()))
     return f
@@ -333,7 +339,7 @@ export class MerkleFrontier {
     let level = 0
     onNode?.(0, index, node)
     while (index % 2 === 1) {
-      node = nodeHash(this.#hashes.pop() as Uint8Array, node)
+      node = this.#node(this.#hashes.pop() as Uint8Array, node)
       index = (index - 1) / 2
       level++
       onNode?.(level, index, node)
@@ -347,7 +353,7 @@ export class MerkleFrontier {
     const hs = this.#hashes
     if (hs.length === 0) return emptyRoot()
     let acc = hs[hs.length - 1] as Uint8Array
-    for (let i = hs.length - 2; i >= 0; i--) acc = nodeHash(hs[i] as Uint8Array, acc)
+    for (let i = hs.length - 2; i >= 0; i--) acc = this.#node(hs[i] as Uint8Array, acc)
     return acc
   }
 }

@@ -37,7 +37,7 @@ export function loggedObject(o: { stixId: string; type: string; versionKey: stri
 }
 
 export function makeLogRecorder(hasher: Hasher) {
-  const leaf = (text: string) => hasher.leafHash(text)
+  const hashing = { leafHash: (text: string) => hasher.leafHash(text), nodeHash: (l: Uint8Array, r: Uint8Array) => hasher.nodeHash(l, r) }
   return {
     /** Appends entries in order inside `tx`. */
     async record(tx: Tx, items: readonly Recorded[]): Promise<void> {
@@ -49,7 +49,7 @@ export function makeLogRecorder(hasher: Hasher) {
         collectionId: it.collectionId ?? null,
         objectSeq: it.objectSeq ?? null,
       }))
-      await tx.log.append(rows, leaf)
+      await tx.log.append(rows, hashing)
     },
   }
 }

@@ -106,7 +106,7 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
     const collections = new Map<string, number>()
     const permissions = new Map<string, { read: boolean; write: boolean; entry: number }>()
 
-    const frontier = new MerkleFrontier()
+    const frontier = new MerkleFrontier((l, r) => hasher.nodeHash(l, r))
     const reported = new Set<number>()
     let expected = 0
     const total = Math.max(head.size, 1)

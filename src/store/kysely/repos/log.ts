@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { HASH_SIZE, MerkleFrontier } from '../../../core/translog/merkle.js'
-import type { LogAppend, LogHead, LogStore, NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../port.js'
+import type { LogAppend, LogHashing, LogHead, LogStore, NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../port.js'
 import { decodeBytes, decodeInt, encodeBytes } from '../codecs.js'
 import type { LogRows } from '../dialect.js'
 import type { DB, LogCheckpointsTable, LogEntriesTable } from '../schema.js'
@@ -60,7 +60,7 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
   }
 
   return {
-    async append(entries: readonly LogAppend[], leafHash: (text: string) => Uint8Array) {
+    async append(entries: readonly LogAppend[], hashing: LogHashing) {
       if (!ctx.inTransaction) throw new Error('store: log.append must run inside store.transaction, with the writes it records')
       // The head row is the append lock: FOR UPDATE holds it until this transaction ends, so appends
       // from every connection and process take turns and indexes never collide or leave gaps.
@@ -72,7 +72,7 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
         .executeTakeFirst()
       if (!h) throw new Error('store: log_head row is missing (migration 0002 not applied?)')
       const first = decodeInt(h.size, 'size')
-      const frontier = MerkleFrontier.restore(first, splitFrontier(decodeBytes(h.frontier, 'frontier')))
+      const frontier = MerkleFrontier.restore(first, splitFrontier(decodeBytes(h.frontier, 'frontier')), (l, r) => hashing.nodeHash(l, r))
       if (entries.length === 0) return { first, size: first, root: frontier.root() }
       const rows: { entries: LogEntriesTable[]; nodes: { level: number; idx: number; hash: Uint8Array }[] } = { entries: [], nodes: [] }
       const onNode = (level: number, idx: number, hash: Uint8Array) => {
@@ -80,7 +80,7 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
       }
       let idx = first
       for (const e of entries) {
-        const leaf = leafHash(e.text)
+        const leaf = hashing.leafHash(e.text)
         rows.entries.push({
           idx,
           kind: e.kind,
