@@ -47,13 +47,20 @@ describe('defaults', () => {
   it('zero configuration gives SQLite under ./data and 127.0.0.1:8080', () => {
     const c = load()
     expect(c).toEqual({
-      node: { name: 'entente', baseUrl: 'http://127.0.0.1:8080' },
+      node: { name: 'entente', baseUrl: 'http://127.0.0.1:8080', keyFile: join(cwd, 'data', 'node.key') },
       http: { host: '127.0.0.1', port: 8080, bodyLimit: LIMITS.maxContentLength, trustProxy: false },
       db: { driver: 'sqlite', path: join(cwd, 'data', 'entente.db'), synchronous: 'FULL' },
       log: { level: 'info', pretty: false },
       taxii: { statusRetentionHours: 168, defaultPageSize: 1000, maxPageSize: 10000 },
+      transparency: { checkpointIntervalSeconds: 10, witnessIntervalSeconds: 300 },
       metrics: { enabled: true },
     })
+  })
+
+  it('puts the signing key beside the SQLite database, or under ./data with PostgreSQL, unless told', () => {
+    expect(load({ argv: { db: { driver: 'sqlite', path: '/srv/entente/db.sqlite' } } }).node.keyFile).toBe('/srv/entente/node.key')
+    expect(load({ env: { ENTENTE_DB__DRIVER: 'postgres', ENTENTE_DB__URL: 'postgres://u@h/d' } }).node.keyFile).toBe(join(cwd, 'data', 'node.key'))
+    expect(load({ env: { ENTENTE_NODE__KEY_FILE: 'keys/k.pem' } }).node.keyFile).toBe(join(cwd, 'keys', 'k.pem'))
   })
 
   it('returns a deeply frozen object', () => {
