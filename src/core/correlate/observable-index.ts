@@ -1,0 +1,696 @@
+/**
+ * The observable index (issue 4 item 4): which indicators an observation can match, found in
+ * constant time per observed value instead of by evaluating every pattern.
+ *
+ * Adding an indicator extracts its exact-lookup keys (`extractLookups`) and files it under one of
+ * three modes:
+ *
+ * - **exact**: the pattern means exactly "an observation with one of these values" (bracketed
+ *   `=`/`IN` on indexable properties joined by OR, no qualifiers). An index hit *is* a match; no
+ *   pattern is kept, only the keys.
+ * - **confirm**: the pattern has a cover of exact keys (every match hits one of them) but says
+ *   more (AND with other comparisons, several observations, qualifiers, ISSUBSET). A hit makes it
+ *   a candidate, confirmed by evaluating the whole pattern against the observation(s). The
+ *   pattern text is kept; parsed patterns live in a bounded cache.
+ * - **fallback**: no cover (`LIKE`/`MATCHES`/`!=`/other paths only). Evaluated fully against every
+ *   observation containing an object of a type the pattern mentions. At most
+ *   `INDEX_LIMITS.maxFallbackPatterns`; beyond that `add` fails with `fallback_full` (the caller
+ *   records the indicator as not correlated; nothing is evicted silently).
+ *
+ * Values are canonicalised before they are stored and before they are looked up (normalise.ts),
+ * and a match means the pattern matches in raw or canonical form (evaluate.ts). A query takes
+ * `now` (milliseconds) and skips indicators outside `[valid_from, valid_until)`; revoked
+ * indicators are never stored (`add` with `revoked: true` removes the previous version).
+ *
+ * Memory: one slot per indicator in typed arrays (validity, mode, creator), the id string, and
+ * per key one Map entry whose value is the slot number (an array only when several indicators
+ * share the value). Key strings are stored once, in the maps.
+ */
+import type { Pattern } from '../pattern/ast.js'
+import { extractLookups, type ExactLookup } from '../pattern/extract.js'
+import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
+import type { MatchError, PatternError } from '../pattern/limits.js'
+import type { ScoSource } from '../pattern/matcher.js'
+import { parsePattern } from '../pattern/parser.js'
+import { formatKey, printPattern } from '../pattern/printer.js'
+import type { Result } from '../shared/result.js'
+import { err, ok } from '../shared/result.js'
+import { parseStixTimestamp } from '../stix/time.js'
+import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
+import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
+import { PrefixTrie } from './prefix-trie.js'
+
+export const INDEX_LIMITS = {
+  /** Most indicators without an index cover (evaluated against every observation of their object types). */
+  maxFallbackPatterns: 10_000,
+  /** Parsed patterns of `confirm` indicators kept between queries (least recently used first out). */
+  parsedPatternCache: 4_096,
+  /** Most full pattern evaluations in one query; beyond it the result says `truncated`. */
+  maxEvaluationsPerQuery: 10_000,
+} as const
+
+/** What `add` needs of a STIX indicator (its own property names). */
+export interface IndexableIndicator {
+  readonly id: string
+  /** Pattern text, or an already parsed pattern. */
+  readonly pattern: string | Pattern
+  /** When present it must be `stix`. */
+  readonly pattern_type?: string
+  readonly valid_from?: string
+  readonly valid_until?: string
+  readonly revoked?: boolean
+  readonly created_by_ref?: string
+}
+
+export type IndexMode = 'exact' | 'confirm' | 'fallback'
+
+export interface AddOutcome {
+  /** How the indicator is indexed; `removed` for a revoked one (any earlier version is gone). */
+  readonly mode: IndexMode | 'removed'
+  /** Distinct keys stored (values and CIDR blocks). */
+  readonly keys: number
+}
+
+export interface AddError {
+  /** `not_stix`: another pattern_type; `pattern_invalid`: does not parse; `invalid_time`: bad
+   * valid_from/valid_until; `fallback_full`: not indexable and the fallback list is full. */
+  readonly code: 'not_stix' | 'pattern_invalid' | 'invalid_time' | 'fallback_full'
+  readonly message: string
+  readonly pattern?: PatternError
+}
+
+/** An indexed value an observation hit. */
+export interface IndexedValue {
+  readonly objectType: string
+  /** Path as in a pattern: `value`, `hashes.'SHA-256'`. */
+  readonly path: string
+  /** The canonical value looked up (for a CIDR hit: the observed address). */
+  readonly value: string | number
+  /** How many live indicators share this key (for over-correlation checks). */
+  readonly indicators: number
+}
+
+export interface IndicatorMatch {
+  readonly indicator: string
+  readonly createdBy?: string
+  /** `index`: found through a key (exact or confirmed); `fallback`: from the fallback list. */
+  readonly via: 'index' | 'fallback'
+  /** Keys hit (empty for fallback matches). */
+  readonly values: readonly IndexedValue[]
+  /** Indexes of the observations (observed-data objects) the match used. */
+  readonly observations: readonly number[]
+}
+
+/** A multi-observation pattern whose indexed values were hit but which did not match as a whole. */
+export interface PartialMatch {
+  readonly indicator: string
+  readonly createdBy?: string
+  readonly values: readonly IndexedValue[]
+}
+
+export interface CorrelationResult {
+  readonly matches: readonly IndicatorMatch[]
+  readonly partial: readonly PartialMatch[]
+  /** Candidates that could not be decided (e.g. `match_limit`). */
+  readonly errors: readonly { readonly indicator: string; readonly error: MatchError }[]
+  /** True when `maxEvaluationsPerQuery` stopped the evaluation of further candidates. */
+  readonly truncated: boolean
+}
+
+export interface QueryOptions {
+  /** The current time in milliseconds since the epoch: indicators outside [valid_from, valid_until) are skipped. */
+  readonly now: number
+  /** Override of INDEX_LIMITS.maxEvaluationsPerQuery. */
+  readonly maxEvaluations?: number
+}
+
+const FREE = 0
+const EXACT = 1
+const CONFIRM = 2
+const FALLBACK = 3
+const MODE_NAMES: readonly IndexMode[] = ['exact', 'exact', 'confirm', 'fallback']
+
+/** Tries are numbered after the exact maps in key references. */
+const TRIE_BASE = 1 << 20
+const NO_KEY = -1
+const MANY_KEYS = -2
+
+type Values = number | number[]
+type Key = string | number
+interface KeyRef {
+  readonly m: number
+  readonly k: Key
+}
+interface Probe {
+  readonly prop: string
+  readonly rule: CanonicalRule
+  readonly m: number
+}
+interface Hit {
+  readonly values: IndexedValue[]
+  readonly observations: number[]
+}
+
+type JsonObject = Readonly<Record<string, unknown>>
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function cellSize(c: Values | undefined): number {
+  return c === undefined ? 0 : typeof c === 'number' ? 1 : c.length
+}
+
+function unquoteKey(k: string): string {
+  return k.startsWith("'") && k.endsWith("'") && k.length >= 2 ? k.slice(1, -1).replace(/\\(['\\])/g, '$1') : k
+}
+
+function timeMs(s: string | undefined, fallback: number): number | null {
+  if (s === undefined) return fallback
+  const t = parseStixTimestamp(s)
+  return t.ok ? t.value.epochMs : null
+}
+
+/** Whether the observation expression can only match observations hitting some indexed bracket. */
+function hasCover(p: Pattern, bracketCovered: readonly boolean[]): boolean {
+  let i = 0
+  const walk = (e: Pattern['expression']): boolean => {
+    switch (e.kind) {
+      case 'observation':
+        return bracketCovered[i++] === true
+      case 'qualified':
+        return walk(e.expression)
+      case 'or': {
+        const l = walk(e.left)
+        const r = walk(e.right)
+        return l && r
+      }
+      default: {
+        const l = walk(e.left)
+        const r = walk(e.right)
+        return l || r
+      }
+    }
+  }
+  return walk(p.expression)
+}
+
+/** Object types named by the pattern's comparisons (a pattern can only match an observation containing one). */
+function typesOf(p: Pattern): string[] {
+  const out = new Set<string>()
+  const stackO: Pattern['expression'][] = [p.expression]
+  while (stackO.length > 0) {
+    const e = stackO.pop() as Pattern['expression']
+    if (e.kind === 'qualified') stackO.push(e.expression)
+    else if (e.kind !== 'observation') stackO.push(e.left, e.right)
+    else {
+      const stackC = [e.comparison]
+      while (stackC.length > 0) {
+        const c = stackC.pop() as (typeof stackC)[number]
+        if (c.kind === 'comparison') out.add(c.path.objectType)
+        else stackC.push(c.left, c.right)
+      }
+    }
+  }
+  return [...out]
+}
+
+/** The observable index. See the module comment. */
+export class ObservableIndex {
+  // ---- the indicator table (one slot per indicator) ----
+  private capacity = 1024
+  private used = 0
+  private readonly free: number[] = []
+  private mode = new Uint8Array(this.capacity)
+  private validFrom = new Float64Array(this.capacity)
+  private validUntil = new Float64Array(this.capacity)
+  private creatorOf = new Int32Array(this.capacity)
+  private multi = new Uint8Array(this.capacity)
+  private keyM = new Int32Array(this.capacity)
+  private readonly keyK: (Key | KeyRef[] | undefined)[] = []
+  private readonly ids: (string | undefined)[] = []
+  private readonly slotOf = new Map<string, number>()
+  private readonly creators: string[] = []
+  private readonly creatorIds = new Map<string, number>()
+  private live = 0
+
+  // ---- keys ----
+  private readonly maps: Map<Key, Values>[] = []
+  private readonly mapInfo: { readonly objectType: string; readonly path: string }[] = []
+  private readonly mapIds = new Map<string, number>()
+  private readonly probes = new Map<string, Probe[]>()
+  private readonly hashProbes = new Map<string, Map<string, number>>()
+  private readonly tries: PrefixTrie[] = []
+  private readonly trieOfType = new Map<string, number>()
+  private readonly trieType: string[] = []
+
+  // ---- confirm and fallback patterns ----
+  private readonly texts = new Map<number, string>()
+  private readonly parsed = new Map<number, PatternForms>()
+  private readonly fallback = new Map<number, { forms: PatternForms; types: string[] }>()
+  private readonly fallbackByType = new Map<string, Set<number>>()
+
+  /** Indicators currently indexed (any mode). */
+  get size(): number {
+    return this.live
+  }
+
+  /** Whether an indicator id is indexed. */
+  has(id: string): boolean {
+    return this.slotOf.has(id)
+  }
+
+  /** Ids of the indexed indicators. */
+  *indicatorIds(): IterableIterator<string> {
+    yield* this.slotOf.keys()
+  }
+
+  /**
+   * Adds an indicator, or replaces the indexed version with the same id (a new version). A revoked
+   * indicator removes the old version and is not indexed. On error nothing changes.
+   */
+  add(ind: IndexableIndicator): Result<AddOutcome, AddError> {
+    if (ind.pattern_type !== undefined && ind.pattern_type !== 'stix') return err({ code: 'not_stix', message: `pattern_type '${ind.pattern_type}' is not indexed (only 'stix')` })
+    if (ind.revoked === true) {
+      this.remove(ind.id)
+      return ok({ mode: 'removed', keys: 0 })
+    }
+    let pattern: Pattern
+    if (typeof ind.pattern === 'string') {
+      const r = parsePattern(ind.pattern)
+      if (!r.ok) return err({ code: 'pattern_invalid', message: r.error.message, pattern: r.error })
+      pattern = r.value
+    } else pattern = ind.pattern
+    const from = timeMs(ind.valid_from, -Infinity)
+    const until = timeMs(ind.valid_until, Infinity)
+    if (from === null) return err({ code: 'invalid_time', message: 'valid_from is not a STIX timestamp' })
+    if (until === null) return err({ code: 'invalid_time', message: 'valid_until is not a STIX timestamp' })
+
+    const lookups = extractLookups(pattern)
+    const covered = lookups.observations.map((o) => o.lookups !== null)
+    const indexed = hasCover(pattern, covered)
+    const replacing = this.slotOf.get(ind.id)
+    const replacingFallback = replacing !== undefined && this.mode[replacing] === FALLBACK
+    if (!indexed && this.fallback.size - (replacingFallback ? 1 : 0) >= INDEX_LIMITS.maxFallbackPatterns) {
+      return err({ code: 'fallback_full', message: `the pattern has no indexable comparison and the fallback list is full (${INDEX_LIMITS.maxFallbackPatterns} patterns)` })
+    }
+    if (replacing !== undefined) this.remove(ind.id)
+
+    const slot = this.allocate()
+    this.ids[slot] = ind.id
+    this.slotOf.set(ind.id, slot)
+    this.validFrom[slot] = from
+    this.validUntil[slot] = until
+    this.creatorOf[slot] = ind.created_by_ref === undefined ? -1 : this.creatorId(ind.created_by_ref)
+    this.multi[slot] = lookups.observations.length > 1 ? 1 : 0
+    this.live++
+
+    if (!indexed) {
+      const types = typesOf(pattern)
+      this.mode[slot] = FALLBACK
+      this.fallback.set(slot, { forms: patternForms(pattern), types })
+      for (const t of types) {
+        let s = this.fallbackByType.get(t)
+        if (!s) this.fallbackByType.set(t, (s = new Set()))
+        s.add(slot)
+      }
+      this.keyM[slot] = NO_KEY
+      return ok({ mode: 'fallback', keys: 0 })
+    }
+    this.mode[slot] = lookups.needsFullEvaluation ? CONFIRM : EXACT
+    if (lookups.needsFullEvaluation) this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(pattern))
+    const refs = this.keysOf(lookups.observations.flatMap((o) => o.lookups ?? []))
+    for (const r of refs) this.insertKey(r, slot)
+    if (refs.length === 1) {
+      const r = refs[0] as KeyRef
+      this.keyM[slot] = r.m
+      this.keyK[slot] = r.k
+    } else {
+      this.keyM[slot] = MANY_KEYS
+      this.keyK[slot] = refs
+    }
+    return ok({ mode: MODE_NAMES[this.mode[slot] as number] as IndexMode, keys: refs.length })
+  }
+
+  /** Removes an indicator (revoked, expired, deleted). Returns whether it was indexed. */
+  remove(id: string): boolean {
+    const slot = this.slotOf.get(id)
+    if (slot === undefined) return false
+    const m = this.keyM[slot] as number
+    if (m === MANY_KEYS) for (const r of this.keyK[slot] as KeyRef[]) this.removeKey(r, slot)
+    else if (m !== NO_KEY) this.removeKey({ m, k: this.keyK[slot] as Key }, slot)
+    const fb = this.fallback.get(slot)
+    if (fb) {
+      for (const t of fb.types) {
+        const s = this.fallbackByType.get(t)
+        s?.delete(slot)
+        if (s?.size === 0) this.fallbackByType.delete(t)
+      }
+      this.fallback.delete(slot)
+    }
+    this.texts.delete(slot)
+    this.parsed.delete(slot)
+    this.mode[slot] = FREE
+    this.keyM[slot] = NO_KEY
+    this.keyK[slot] = undefined
+    this.ids[slot] = undefined
+    this.slotOf.delete(id)
+    this.free.push(slot)
+    this.live--
+    return true
+  }
+
+  /** How many indexed indicators share the canonical form of a value (0 when none). */
+  fanout(objectType: string, path: string, value: string | number): number {
+    const m = this.mapFor(objectType, path, false)
+    if (m === undefined) return 0
+    const info = this.mapInfo[m] as { path: string }
+    const alg = info.path.startsWith('hashes.') ? canonicalHashAlgorithm(unquoteKey(info.path.slice(7))) : ''
+    const rule = alg !== '' ? 'hash' : ruleFor(objectType, path)
+    return cellSize((this.maps[m] as Map<Key, Values>).get(canonicalValue(rule, value, alg)))
+  }
+
+  /** Sizes, for memory reports. */
+  stats(): { indicators: number; exact: number; confirm: number; fallback: number; keys: number; subnets: number } {
+    let exact = 0
+    let confirm = 0
+    for (let s = 0; s < this.used; s++) {
+      if (this.mode[s] === EXACT) exact++
+      else if (this.mode[s] === CONFIRM) confirm++
+    }
+    let keys = 0
+    for (const m of this.maps) keys += m.size
+    let subnets = 0
+    for (const t of this.tries) subnets += t.stats().blocks
+    return { indicators: this.live, exact, confirm, fallback: this.fallback.size, keys, subnets }
+  }
+
+  /**
+   * Correlates one observation made of these cyber-observable objects (e.g. a single
+   * `{type: 'ipv4-addr', value: '198.51.100.7'}`), observed at `now`. References between them
+   * resolve by `id`.
+   */
+  matchObjects(objects: readonly unknown[], options: QueryOptions): CorrelationResult {
+    if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
+    const hits = new Map<number, Hit>()
+    const dict: Record<string, unknown> = {}
+    objects.forEach((o, i) => {
+      const key = isObject(o) && typeof o.id === 'string' ? o.id : `#${i}`
+      dict[key] = o
+    })
+    const types = new Set<string>()
+    for (const o of Object.values(dict)) this.probeObject(o, 0, options.now, hits, types)
+    const when = new Date(options.now).toISOString()
+    const observed = [{ type: 'observed-data', first_observed: when, last_observed: when, number_observed: 1, objects: dict }]
+    let forms: ObservationForms | null = null
+    return this.finish(hits, types, options, () => {
+      if (forms) return ok(forms)
+      const r = prepareObservationForms(observed)
+      if (r.ok) forms = r.value
+      return r
+    })
+  }
+
+  /**
+   * Correlates observed-data objects (2.0 `objects` and/or 2.1 `object_refs` resolved against
+   * `scos`), as one batch: multi-observation patterns can match across them. Fails with
+   * `observation_invalid` when an observed-data object lacks usable times or counts.
+   */
+  matchObservedData(observed: readonly unknown[], options: QueryOptions & { readonly scos?: ScoSource }): Result<CorrelationResult, MatchError> {
+    if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
+    const forms = prepareObservationForms(observed, options.scos)
+    if (!forms.ok) return forms
+    let scoMap: ReadonlyMap<string, unknown> | undefined
+    if (options.scos instanceof Map) scoMap = options.scos as ReadonlyMap<string, unknown>
+    else if (Array.isArray(options.scos)) {
+      const m = new Map<string, unknown>()
+      for (const o of options.scos as readonly unknown[]) if (isObject(o) && typeof o.id === 'string') m.set(o.id, o)
+      scoMap = m
+    }
+    const hits = new Map<number, Hit>()
+    const types = new Set<string>()
+    observed.forEach((od, i) => {
+      if (!isObject(od)) return
+      // The same objects the matcher sees: the `objects` dictionary, then resolvable `object_refs`.
+      const objects = new Map<string, unknown>()
+      if (isObject(od.objects)) for (const [k, v] of Object.entries(od.objects)) objects.set(k, v)
+      if (Array.isArray(od.object_refs)) {
+        for (const ref of od.object_refs as unknown[]) {
+          if (typeof ref !== 'string') continue
+          const sco = scoMap?.get(ref)
+          if (sco !== undefined) objects.set(ref, sco)
+        }
+      }
+      for (const o of objects.values()) this.probeObject(o, i, options.now, hits, types)
+    })
+    return ok(this.finish(hits, types, options, () => forms))
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private isLive(slot: number, now: number): boolean {
+    return this.mode[slot] !== FREE && (this.validFrom[slot] as number) <= now && now < (this.validUntil[slot] as number)
+  }
+
+  private record(hits: Map<number, Hit>, slot: number, value: IndexedValue, obs: number): void {
+    let h = hits.get(slot)
+    if (!h) hits.set(slot, (h = { values: [], observations: [] }))
+    if (!h.values.some((v) => v.objectType === value.objectType && v.path === value.path && v.value === value.value)) h.values.push(value)
+    if (!h.observations.includes(obs)) h.observations.push(obs)
+  }
+
+  private probeCell(cell: Values | undefined, m: number, k: Key, obs: number, now: number, hits: Map<number, Hit>): void {
+    if (cell === undefined) return
+    const info = this.mapInfo[m] as { objectType: string; path: string }
+    const value: IndexedValue = { objectType: info.objectType, path: info.path, value: k, indicators: cellSize(cell) }
+    if (typeof cell === 'number') {
+      if (this.isLive(cell, now)) this.record(hits, cell, value, obs)
+    } else for (const s of cell) if (this.isLive(s, now)) this.record(hits, s, value, obs)
+  }
+
+  private probeObject(o: unknown, obs: number, now: number, hits: Map<number, Hit>, types: Set<string>): void {
+    if (!isObject(o) || typeof o.type !== 'string') return
+    const type = o.type
+    types.add(type)
+    const probes = this.probes.get(type)
+    if (probes) {
+      for (const p of probes) {
+        const v = o[p.prop]
+        if (typeof v !== 'string' && typeof v !== 'number') continue
+        const k = canonicalValue(p.rule, v)
+        this.probeCell((this.maps[p.m] as Map<Key, Values>).get(k), p.m, k, obs, now, hits)
+      }
+    }
+    const t = this.trieOfType.get(type)
+    if (t !== undefined && typeof o.value === 'string') {
+      const net = parseIpOrCidr(o.value)
+      if (net) {
+        const slots = [...new Set((this.tries[t] as PrefixTrie).containing(net))]
+        const value: IndexedValue = { objectType: type, path: 'value', value: formatNetwork(net), indicators: slots.length }
+        for (const s of slots) if (this.isLive(s, now)) this.record(hits, s, value, obs)
+      }
+    }
+    const hp = this.hashProbes.get(type)
+    if (hp && isObject(o.hashes)) {
+      for (const [alg, v] of Object.entries(o.hashes)) {
+        if (typeof v !== 'string') continue
+        const a = canonicalHashAlgorithm(alg)
+        const m = hp.get(a)
+        if (m === undefined) continue
+        const k = canonicalHash(a, v)
+        this.probeCell((this.maps[m] as Map<Key, Values>).get(k), m, k, obs, now, hits)
+      }
+    }
+  }
+
+  private formsOf(slot: number): PatternForms {
+    const fb = this.fallback.get(slot)
+    if (fb) return fb.forms
+    const cached = this.parsed.get(slot)
+    if (cached) {
+      this.parsed.delete(slot)
+      this.parsed.set(slot, cached)
+      return cached
+    }
+    const r = parsePattern(this.texts.get(slot) as string)
+    // The text parsed when it was added; the same parser accepts it again.
+    if (!r.ok) throw new Error(`indexed pattern no longer parses: ${r.error.message}`)
+    const forms = patternForms(r.value)
+    this.parsed.set(slot, forms)
+    if (this.parsed.size > INDEX_LIMITS.parsedPatternCache) this.parsed.delete(this.parsed.keys().next().value as number)
+    return forms
+  }
+
+  private finish(hits: Map<number, Hit>, types: ReadonlySet<string>, options: QueryOptions, forms: () => Result<ObservationForms, MatchError>): CorrelationResult {
+    const matches: IndicatorMatch[] = []
+    const partial: PartialMatch[] = []
+    const errors: { indicator: string; error: MatchError }[] = []
+    const maxEvaluations = options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery
+    let evaluations = 0
+    let truncated = false
+    const who = (slot: number): { indicator: string; createdBy?: string } => {
+      const c = this.creatorOf[slot] as number
+      const indicator = this.ids[slot] as string
+      return c < 0 ? { indicator } : { indicator, createdBy: this.creators[c] as string }
+    }
+    const evaluate = (slot: number, via: 'index' | 'fallback', hit: Hit | undefined): void => {
+      if (evaluations >= maxEvaluations) {
+        truncated = true
+        return
+      }
+      evaluations++
+      const f = forms()
+      if (!f.ok) {
+        errors.push({ indicator: this.ids[slot] as string, error: f.error })
+        return
+      }
+      const r = matchEitherForm(this.formsOf(slot), f.value)
+      if (!r.ok) errors.push({ indicator: this.ids[slot] as string, error: r.error })
+      else if (r.value.matched) matches.push({ ...who(slot), via, values: hit?.values ?? [], observations: r.value.observations })
+      else if (hit && this.multi[slot] === 1) partial.push({ ...who(slot), values: hit.values })
+    }
+    for (const [slot, hit] of hits) {
+      if (this.mode[slot] === EXACT) matches.push({ ...who(slot), via: 'index', values: hit.values, observations: hit.observations.sort((a, b) => a - b) })
+      else evaluate(slot, 'index', hit)
+    }
+    if (this.fallback.size > 0) {
+      const seen = new Set<number>()
+      for (const t of types) {
+        const slots = this.fallbackByType.get(t)
+        if (!slots) continue
+        for (const s of slots) {
+          if (seen.has(s)) continue
+          seen.add(s)
+          if (this.isLive(s, options.now)) evaluate(s, 'fallback', undefined)
+        }
+      }
+    }
+    return { matches, partial, errors, truncated }
+  }
+
+  private allocate(): number {
+    const reused = this.free.pop()
+    if (reused !== undefined) return reused
+    if (this.used === this.capacity) {
+      const cap = this.capacity * 2
+      const grow = <A extends Uint8Array | Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+        const b = make(cap)
+        b.set(a)
+        return b
+      }
+      this.mode = grow(this.mode, (n) => new Uint8Array(n))
+      this.multi = grow(this.multi, (n) => new Uint8Array(n))
+      this.validFrom = grow(this.validFrom, (n) => new Float64Array(n))
+      this.validUntil = grow(this.validUntil, (n) => new Float64Array(n))
+      this.creatorOf = grow(this.creatorOf, (n) => new Int32Array(n))
+      this.keyM = grow(this.keyM, (n) => new Int32Array(n))
+      this.capacity = cap
+    }
+    return this.used++
+  }
+
+  private creatorId(ref: string): number {
+    let c = this.creatorIds.get(ref)
+    if (c === undefined) {
+      c = this.creators.length
+      this.creators.push(ref)
+      this.creatorIds.set(ref, c)
+    }
+    return c
+  }
+
+  /** The exact map for a type and a path as extractLookups prints it (created on demand). */
+  private mapFor(objectType: string, path: string, create: boolean): number | undefined {
+    let prop = path
+    let alg = ''
+    if (HASHED_TYPES.has(objectType) && path.startsWith('hashes.')) {
+      alg = canonicalHashAlgorithm(unquoteKey(path.slice(7)))
+      prop = 'hashes'
+    }
+    const name = `${objectType}\u0000${prop}\u0000${alg}`
+    let m = this.mapIds.get(name)
+    if (m !== undefined || !create) return m
+    m = this.maps.length
+    this.maps.push(new Map())
+    this.mapInfo.push({ objectType, path: alg === '' ? prop : `hashes.${formatKey(alg)}` })
+    this.mapIds.set(name, m)
+    if (alg !== '') {
+      let hp = this.hashProbes.get(objectType)
+      if (!hp) this.hashProbes.set(objectType, (hp = new Map()))
+      hp.set(alg, m)
+    } else {
+      const list = this.probes.get(objectType) ?? []
+      list.push({ prop, rule: ruleFor(objectType, prop), m })
+      this.probes.set(objectType, list)
+    }
+    return m
+  }
+
+  private trieFor(objectType: string): number {
+    let t = this.trieOfType.get(objectType)
+    if (t === undefined) {
+      t = this.tries.length
+      this.tries.push(new PrefixTrie())
+      this.trieType.push(objectType)
+      this.trieOfType.set(objectType, t)
+    }
+    return t
+  }
+
+  /** Distinct key references of a list of lookups (values canonicalised). */
+  private keysOf(lookups: readonly ExactLookup[]): KeyRef[] {
+    const out: KeyRef[] = []
+    const seen = new Set<string>()
+    for (const l of lookups) {
+      if (l.match === 'subnet') {
+        const net = parseIpOrCidr(String(l.values[0]))
+        if (!net) continue
+        const ref = { m: TRIE_BASE + this.trieFor(l.objectType), k: formatNetwork(net) }
+        const id = `${ref.m}\u0000${ref.k}`
+        if (!seen.has(id)) out.push(ref)
+        seen.add(id)
+        continue
+      }
+      const m = this.mapFor(l.objectType, l.path, true) as number
+      const info = this.mapInfo[m] as { path: string }
+      const alg = info.path.startsWith('hashes.') ? canonicalHashAlgorithm(unquoteKey(info.path.slice(7))) : ''
+      const rule: CanonicalRule = alg !== '' ? 'hash' : ruleFor(l.objectType, l.path)
+      for (const v of l.values) {
+        const k = canonicalValue(rule, v, alg)
+        const id = `${m}\u0000${typeof k}\u0000${k}`
+        if (seen.has(id)) continue
+        seen.add(id)
+        out.push({ m, k })
+      }
+    }
+    return out
+  }
+
+  private insertKey(r: KeyRef, slot: number): void {
+    if (r.m >= TRIE_BASE) {
+      ;(this.tries[r.m - TRIE_BASE] as PrefixTrie).insert(parseIpOrCidr(r.k as string) as NonNullable<ReturnType<typeof parseIpOrCidr>>, slot)
+      return
+    }
+    const map = this.maps[r.m] as Map<Key, Values>
+    const cell = map.get(r.k)
+    if (cell === undefined) map.set(r.k, slot)
+    else if (typeof cell === 'number') map.set(r.k, [cell, slot])
+    else cell.push(slot)
+  }
+
+  private removeKey(r: KeyRef, slot: number): void {
+    if (r.m >= TRIE_BASE) {
+      const net = parseIpOrCidr(r.k as string)
+      if (net) (this.tries[r.m - TRIE_BASE] as PrefixTrie).remove(net, slot)
+      return
+    }
+    const map = this.maps[r.m] as Map<Key, Values>
+    const cell = map.get(r.k)
+    if (cell === undefined) return
+    if (typeof cell === 'number') {
+      if (cell === slot) map.delete(r.k)
+      return
+    }
+    const i = cell.indexOf(slot)
+    if (i >= 0) cell.splice(i, 1)
+    if (cell.length === 1) map.set(r.k, cell[0] as number)
+    else if (cell.length === 0) map.delete(r.k)
+  }
+}
