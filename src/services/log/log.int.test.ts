@@ -458,8 +458,10 @@ for (const dialect of DIALECTS) {
       })
 
       it(`returns at most ${MAX_ENTRIES_PER_PAGE} entries per page`, async () => {
-        const objs = attackOfType('attack-pattern', MAX_ENTRIES_PER_PAGE)
-        await addObjects(node, system(node), 'default', objs)
+        const objs = [...attackOfType('attack-pattern', 800), ...attackOfType('malware', 200)]
+        expect(objs).toHaveLength(MAX_ENTRIES_PER_PAGE)
+        const added = await addObjects(node, system(node), 'default', objs)
+        expect(added.every((r) => r.outcome === 'added')).toBe(true)
         const size = (await node.store.log.head()).size
         expect(size).toBe(MAX_ENTRIES_PER_PAGE + 6)
         const page1 = await node.services.log.entries(null, 0, 10 * size)
@@ -706,6 +708,10 @@ for (const dialect of DIALECTS) {
         ])
         const r = await verify()
         expect(r.problems).toEqual([problem('entry_beyond_head', 20)])
+        // Moved rather than added: the last entry's row renumbered past the head.
+        await t.sql('delete from log_entries where idx = ?', [19])
+        const moved = await verify()
+        expect(moved.problems).toEqual(expect.arrayContaining([problem('entry_missing', 19), problem('entry_beyond_head', 20)]))
       })
 
       it('two entries swapped: tree problems naming both, and checkpoint ranges that contain both', async () => {

@@ -111,9 +111,12 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
     let expected = 0
     const total = Math.max(head.size, 1)
 
+    // The read cursor: past every row read so far, including rows beyond the head (which do not move `expected`).
+    let next = 0
     for (;;) {
-      const rows = await store.audit.logRows(expected, BATCH)
+      const rows = await store.audit.logRows(next, BATCH)
       if (rows.length === 0) break
+      next = (rows[rows.length - 1] as { index: number }).index + 1
       const batchStart = expected
       const computed = new Map<string, Uint8Array>()
       const objectChecks: { index: number; seq: number; entry: Extract<LogEntry, { kind: 'object.added' | 'object.removed' }> }[] = []
