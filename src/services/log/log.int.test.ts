@@ -714,6 +714,18 @@ for (const dialect of DIALECTS) {
         expect(moved.problems).toEqual(expect.arrayContaining([problem('entry_missing', 19), problem('entry_beyond_head', 20)]))
       })
 
+      it('an entry inserted at a negative index: entry_invalid naming it, and its content is not believed', async () => {
+        // A user added behind the node's back, with a forged entry for it placed before the log's start.
+        await t.sql('insert into users (id, org_id, username, role, created_at) values (?, ?, ?, ?, ?)', ['ghost-user', t.hostOrgId, 'ghost', 'admin', at()])
+        const forged = canonicalize({ v: 1, kind: 'user.created', at: at(), by: { system: 'init' }, user: { id: 'ghost-user', org: t.hostOrgId, role: 'admin' } })
+        await t.sql('insert into log_entries (idx, kind, at, leaf_hash, entry) values (?, ?, ?, ?, ?)', [-1, 'user.created', at(), Buffer.from(leafOf(forged)), forged])
+        const r = await verify()
+        expect(r.problems).toEqual([
+          problem('entry_invalid', -1),
+          expect.objectContaining({ code: 'unlogged_row', message: expect.stringContaining('ghost-user') }),
+        ])
+      })
+
       it('two entries swapped: tree problems naming both, and checkpoint ranges that contain both', async () => {
         const [a, b] = [7, 12]
         await t.sql('update log_entries set idx = ? where idx = ?', [-1, a])

@@ -111,8 +111,9 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
     let expected = 0
     const total = Math.max(head.size, 1)
 
-    // The read cursor: past every row read so far, including rows beyond the head (which do not move `expected`).
-    let next = 0
+    // The read cursor: past every row read so far, including rows outside [0, size) (which do not move
+    // `expected`). It starts below 0 so that a row inserted with a negative index is seen too.
+    let next = Number.MIN_SAFE_INTEGER
     for (;;) {
       const rows = await store.audit.logRows(next, BATCH)
       if (rows.length === 0) break
@@ -121,6 +122,10 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
       const computed = new Map<string, Uint8Array>()
       const objectChecks: { index: number; seq: number; entry: Extract<LogEntry, { kind: 'object.added' | 'object.removed' }> }[] = []
       for (const row of rows) {
+        if (row.index < 0) {
+          report({ code: 'entry_invalid', entry: row.index, message: `entry ${row.index} has a negative index, outside the log: a row was inserted` })
+          continue
+        }
         if (row.index >= head.size) {
           report({ code: 'entry_beyond_head', entry: row.index, message: `entry ${row.index} is beyond the log head (size ${head.size}): a row was inserted` })
           reported.add(row.index)
