@@ -402,8 +402,8 @@ export interface LogStore {
   nodes(addresses: readonly NodeAddress[]): Promise<Map<string, Uint8Array>>
   /** The lowest index whose leaf hash is this one, or null. */
   indexOfLeafHash(leafHash: Uint8Array): Promise<number | null>
-  /** The first entry about this stored object version (its acceptance), or null. */
-  entryOfObject(objectSeq: number): Promise<StoredLogEntry | null>
+  /** The entry that added this stored object version to this collection (the first, if re-added), or null. */
+  entryOfObject(objectSeq: number, collectionId: string): Promise<StoredLogEntry | null>
   addCheckpoint(cp: Omit<StoredCheckpoint, 'seq'>): Promise<StoredCheckpoint>
   /** The checkpoint with the highest seq (the newest), or null before the first. */
   latestCheckpoint(): Promise<StoredCheckpoint | null>

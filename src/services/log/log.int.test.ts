@@ -526,6 +526,15 @@ for (const dialect of DIALECTS) {
         // Collection B is not the partner's to read.
         const denied = await node.services.log.provenance(analyst, { collection: collectionB, objects: [{ id: objs[0]!.id }] })
         expect(denied.ok).toBe(false)
+
+        // A version added to B first and to A later: A's provenance is A's entry, never B's (no leak of B).
+        const [shared] = attackOfType('campaign', 1)
+        await addObjects(node, sys, collectionB, [shared])
+        await addObjects(node, sys, 'default', [shared])
+        const inA = await node.services.log.provenance(analyst, { collection: 'default', objects: [{ id: shared!.id }] })
+        if (!inA.ok) throw new Error(JSON.stringify(inA.error))
+        const e = decodeEntry(utf8.encode(inA.value.items[0]!.leafInput))
+        expect(e.ok && e.value.kind === 'object.added' && e.value.collection).toBe(node.defaultCollectionId)
       })
     })
 

@@ -10,6 +10,7 @@ import { storedTimestampFromMs } from '../../core/stix/time.js'
 import { openCheckpoint, signCheckpoint, type Checkpoint } from '../../core/translog/checkpoint.js'
 import { consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
 import { noteVerifier, verifierKey } from '../../core/translog/note.js'
+import { decodeEntry } from '../../core/translog/entry.js'
 import type { NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
 import { entryBase, makeLogRecorder } from './record.js'
@@ -235,7 +236,11 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
           withContent: false,
         })
         const member = page.items[0]
-        const entry = member ? await store.log.entryOfObject(member.objectSeq) : null
+        const stored = member ? await store.log.entryOfObject(member.objectSeq, collection.id) : null
+        // The entry text is authoritative: serve it only when it says what the row says.
+        const decoded = stored ? decodeEntry(new TextEncoder().encode(stored.text)) : null
+        const entry =
+          decoded?.ok && decoded.value.kind === 'object.added' && decoded.value.collection === collection.id && decoded.value.object.id === o.id ? stored : null
         if (!member || !entry) missing.push({ id: o.id, version: o.version ?? null })
         else found.push({ id: o.id, version: member.version, entry })
       }

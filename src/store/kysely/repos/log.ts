@@ -148,12 +148,14 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
       return r ? decodeInt(r.idx, 'idx') : null
     },
 
-    async entryOfObject(objectSeq) {
+    async entryOfObject(objectSeq, collectionId) {
       const r = await db
         .selectFrom('log_entries')
         .selectAll()
         .where('object_seq', '=', objectSeq)
+        .where('collection_id', '=', collectionId)
         .where('kind', '=', 'object.added')
+        .where('idx', '>=', 0)
         .orderBy('idx')
         .limit(1)
         .executeTakeFirst()
