@@ -1,6 +1,7 @@
 import type { AuditStore } from '../../port.js'
 import { decodeBytes, decodeInt } from '../codecs.js'
 import { chunksFor, type RepoContext } from './context.js'
+import { decodeLogEntry } from './log.js'
 
 export function makeAuditRepo({ db, dialect }: RepoContext): AuditStore {
   return {
@@ -40,15 +41,7 @@ export function makeAuditRepo({ db, dialect }: RepoContext): AuditStore {
     },
     async logRows(from, limit) {
       const rows = await db.selectFrom('log_entries').selectAll().where('idx', '>=', from).orderBy('idx').limit(limit).execute()
-      return rows.map((r) => ({
-        index: decodeInt(r.idx, 'idx'),
-        kind: r.kind,
-        at: r.at,
-        collectionId: r.collection_id,
-        objectSeq: r.object_seq === null ? null : decodeInt(r.object_seq, 'object_seq'),
-        leafHash: decodeBytes(r.leaf_hash, 'leaf_hash'),
-        text: r.entry,
-      }))
+      return rows.map(decodeLogEntry)
     },
   }
 }

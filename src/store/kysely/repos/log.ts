@@ -26,7 +26,8 @@ function joinFrontier(hashes: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-const decodeEntry = (r: Selectable<LogEntriesTable>): StoredLogEntry => ({
+/** A log_entries row as the port's StoredLogEntry. */
+export const decodeLogEntry = (r: Selectable<LogEntriesTable>): StoredLogEntry => ({
   index: decodeInt(r.idx, 'idx'),
   kind: r.kind,
   at: r.at,
@@ -115,7 +116,7 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
         .where('idx', '<', end)
         .orderBy('idx')
         .execute()
-      return rows.map(decodeEntry)
+      return rows.map(decodeLogEntry)
     },
 
     async nodes(addresses: readonly NodeAddress[]) {
@@ -159,7 +160,7 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
         .orderBy('idx')
         .limit(1)
         .executeTakeFirst()
-      return r ? decodeEntry(r) : null
+      return r ? decodeLogEntry(r) : null
     },
 
     async addCheckpoint(cp) {
