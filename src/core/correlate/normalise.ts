@@ -5,12 +5,13 @@
  * | object:property | canonical form |
  * |---|---|
  * | `ipv4-addr:value`, `ipv6-addr:value` | dotted quad / RFC 5952 text, host bits cleared, `/32` and `/128` dropped |
- * | `domain-name:value` | lower case, one trailing dot removed (no IDNA conversion) |
+ * | `domain-name:value` | lower case, trailing dots removed (no IDNA conversion) |
  * | `url:value` | scheme and host lower case, host's trailing dot removed, default port (http 80, https 443, ftp 21, ws 80, wss 443) removed, empty path of http(s) becomes `/`; userinfo, path, query and fragment unchanged (no percent-decoding) |
  * | `email-addr:value` | domain part (after the last `@`) as a domain name; the local part unchanged |
  * | `mac-addr:value` | lower case, `-` separators become `:` |
  * | `windows-registry-key:key`, `x509-certificate:serial_number` | lower case (case-insensitive in practice) |
  * | `hashes.<ALG>` of file, artifact, x509-certificate | algorithm name from the STIX hash vocabulary (`sha256`, `SHA256`, `SHA-256` → `SHA-256`); hex values lower case (not SSDEEP) |
+ * | `value` reached through a reference (`network-traffic:dst_ref.value`) | pattern literals by their shape (`ruleByShape`): IP, URL, e-mail, MAC, domain name |
  * | everything else (`user-account:*`, `file:name`, `mutex:name`, …) | unchanged |
  *
  * Numbers stay numbers and strings stay strings (`autonomous-system:number = 64496` does not
@@ -42,9 +43,11 @@ export const HASHED_TYPES: ReadonlySet<string> = new Set(['file', 'artifact', 'x
 /** Rules that fold case completely (LIKE literals are lower-cased, MATCHES gets `(?i)`). */
 const FOLDING: ReadonlySet<CanonicalRule> = new Set(['domain', 'mac', 'fold', 'hash'])
 
+const VALUE_RULES: ReadonlyMap<string, CanonicalRule> = new Map([...RULES].filter(([k]) => k.endsWith(':value')).map(([k, r]) => [k.slice(0, -':value'.length), r]))
+
 /** The rule of a single-key property of an object type ('exact' when it has none). */
 export function ruleFor(objectType: string, property: string): CanonicalRule {
-  return RULES.get(`${objectType}:${property}`) ?? 'exact'
+  return property === 'value' ? (VALUE_RULES.get(objectType) ?? 'exact') : (RULES.get(`${objectType}:${property}`) ?? 'exact')
 }
 
 /** The object types with a canonical single-key property, and those properties. */
@@ -90,12 +93,17 @@ export function canonicalHash(algorithm: string, value: string): string {
 
 /** A domain name: lower case, without one trailing dot. */
 export function canonicalDomain(s: string): string {
-  const l = s.toLowerCase()
-  return l.length > 1 && l.endsWith('.') ? l.slice(0, -1) : l
+  let l = s.toLowerCase()
+  while (l.length > 1 && l.endsWith('.')) l = l.slice(0, -1)
+  return l
 }
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)'
+const CANONICAL_V4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
 
 /** An IP address or CIDR block in the form `formatNetwork` prints; unparseable text unchanged. */
 export function canonicalIp(s: string): string {
+  if (CANONICAL_V4.test(s)) return s // the common case, without parsing
   const n = parseIpOrCidr(s)
   return n ? formatNetwork(n) : s
 }
@@ -148,6 +156,25 @@ export function canonicalMac(s: string): string {
   return MAC.test(l) ? l.replace(/-/g, ':') : l
 }
 
+const URL_SHAPE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
+const MAC_SHAPE = /^[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/
+const DOMAIN_SHAPE = /^[^\s/@:]+\.[^\s/@:]*$/
+
+/**
+ * The rule for a value whose object type is not known (a comparison through a reference,
+ * `network-traffic:dst_ref.value = '…'`), guessed from its shape: an IP address or block, a URL
+ * (`scheme://`), an e-mail address (has `@`), a MAC address, a domain name (dotted, no spaces,
+ * slashes or colons); otherwise unchanged.
+ */
+export function ruleByShape(s: string): CanonicalRule {
+  if (parseIpOrCidr(s)) return 'ip'
+  if (URL_SHAPE.test(s)) return 'url'
+  if (s.includes('@')) return 'email'
+  if (MAC_SHAPE.test(s)) return 'mac'
+  if (DOMAIN_SHAPE.test(s)) return 'domain'
+  return 'exact'
+}
+
 /** A value under a rule; numbers (and other non-strings) are returned unchanged. */
 export function canonicalValue<T>(rule: CanonicalRule, value: T, algorithm = ''): T | string {
   if (typeof value !== 'string') return value
@@ -173,9 +200,21 @@ export function canonicalValue<T>(rule: CanonicalRule, value: T, algorithm = '')
 
 // ---- patterns --------------------------------------------------------------------------------
 
-/** The rule and (for hashes) the canonical algorithm of a comparison's path, or null. */
-function pathRule(c: Comparison): { rule: CanonicalRule; algorithm: string; steps: Comparison['path']['steps'] } | null {
+/** Whether a path reaches `value` through a reference: `x:a_ref.value`, `x:a_refs[*].value`, `x:a_refs[0].value`. */
+export function isRefValuePath(steps: Comparison['path']['steps']): boolean {
+  const n = steps.length
+  const last = steps[n - 1]
+  if (n < 2 || last?.kind !== 'key' || last.key !== 'value') return false
+  const ref = steps[n - 2]
+  if (ref?.kind === 'key') return ref.key.endsWith('_ref')
+  const refs = steps[n - 3]
+  return refs?.kind === 'key' && refs.key.endsWith('_refs')
+}
+
+/** The rule and (for hashes) the canonical algorithm of a comparison's path, or null. `shape`: by the value's shape. */
+function pathRule(c: Comparison): { rule: CanonicalRule | 'shape'; algorithm: string; steps: Comparison['path']['steps'] } | null {
   const steps = c.path.steps
+  if (isRefValuePath(steps)) return { rule: 'shape', algorithm: '', steps }
   const first = steps[0]
   if (steps.length === 1) {
     const rule = ruleFor(c.path.objectType, first.key)
@@ -190,9 +229,9 @@ function pathRule(c: Comparison): { rule: CanonicalRule; algorithm: string; step
   return null
 }
 
-function canonicalLiteral(l: Literal, rule: CanonicalRule, algorithm: string): Literal {
+function canonicalLiteral(l: Literal, rule: CanonicalRule | 'shape', algorithm: string): Literal {
   if (l.type !== 'string') return l
-  const v = canonicalValue(rule, l.value, algorithm)
+  const v = canonicalValue(rule === 'shape' ? ruleByShape(l.value) : rule, l.value, algorithm)
   return v === l.value ? l : { ...l, value: v }
 }
 
@@ -200,7 +239,7 @@ function canonicalComparison(c: Comparison): Comparison {
   const r = pathRule(c)
   if (!r) return c
   const path = r.steps === c.path.steps ? c.path : { ...c.path, steps: r.steps }
-  const folding = FOLDING.has(r.rule)
+  const folding = r.rule !== 'shape' && FOLDING.has(r.rule)
   switch (c.operator) {
     case '=':
     case '!=':

@@ -27,7 +27,7 @@
  * share the value). Key strings are stored once, in the maps.
  */
 import type { Pattern } from '../pattern/ast.js'
-import { extractLookups, type ExactLookup } from '../pattern/extract.js'
+import type { ExactLookup } from '../pattern/extract.js'
 import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
 import type { MatchError, PatternError } from '../pattern/limits.js'
 import type { ScoSource } from '../pattern/matcher.js'
@@ -36,6 +36,7 @@ import { formatKey, printPattern } from '../pattern/printer.js'
 import type { Result } from '../shared/result.js'
 import { err, ok } from '../shared/result.js'
 import { parseStixTimestamp } from '../stix/time.js'
+import { ANY_TYPE, indexLookups } from './cover.js'
 import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
 import { PrefixTrie } from './prefix-trie.js'
@@ -101,7 +102,11 @@ export interface IndicatorMatch {
   readonly observations: readonly number[]
 }
 
-/** A multi-observation pattern whose indexed values were hit but which did not match as a whole. */
+/**
+ * An indicator whose indexed values the observation hit, but whose whole pattern did not match: the
+ * other observation expressions of a multi-observation pattern are missing, or the other
+ * comparisons fail (an address-and-port trail seen without the port).
+ */
 export interface PartialMatch {
   readonly indicator: string
   readonly createdBy?: string
@@ -123,6 +128,8 @@ export interface QueryOptions {
   /** Override of INDEX_LIMITS.maxEvaluationsPerQuery. */
   readonly maxEvaluations?: number
 }
+
+const NOTHING: CorrelationResult = Object.freeze({ matches: [], partial: [], errors: [], truncated: false })
 
 const FREE = 0
 const EXACT = 1
@@ -153,6 +160,8 @@ interface Hit {
 
 type JsonObject = Readonly<Record<string, unknown>>
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+const ascending = (a: number, b: number): number => a - b
 
 function cellSize(c: Values | undefined): number {
   return c === undefined ? 0 : typeof c === 'number' ? 1 : c.length
@@ -222,13 +231,15 @@ export class ObservableIndex {
   private validFrom = new Float64Array(this.capacity)
   private validUntil = new Float64Array(this.capacity)
   private creatorOf = new Int32Array(this.capacity)
-  private multi = new Uint8Array(this.capacity)
   private keyM = new Int32Array(this.capacity)
+  private typeSetOf = new Int32Array(this.capacity)
   private readonly keyK: (Key | KeyRef[] | undefined)[] = []
   private readonly ids: (string | undefined)[] = []
   private readonly slotOf = new Map<string, number>()
   private readonly creators: string[] = []
   private readonly creatorIds = new Map<string, number>()
+  private readonly typeSets: (readonly string[])[] = []
+  private readonly typeSetIds = new Map<string, number>()
   private live = 0
 
   // ---- keys ----
@@ -283,7 +294,7 @@ export class ObservableIndex {
     if (from === null) return err({ code: 'invalid_time', message: 'valid_from is not a STIX timestamp' })
     if (until === null) return err({ code: 'invalid_time', message: 'valid_until is not a STIX timestamp' })
 
-    const lookups = extractLookups(pattern)
+    const lookups = indexLookups(pattern)
     const covered = lookups.observations.map((o) => o.lookups !== null)
     const indexed = hasCover(pattern, covered)
     const replacing = this.slotOf.get(ind.id)
@@ -299,7 +310,6 @@ export class ObservableIndex {
     this.validFrom[slot] = from
     this.validUntil[slot] = until
     this.creatorOf[slot] = ind.created_by_ref === undefined ? -1 : this.creatorId(ind.created_by_ref)
-    this.multi[slot] = lookups.observations.length > 1 ? 1 : 0
     this.live++
 
     if (!indexed) {
@@ -315,7 +325,10 @@ export class ObservableIndex {
       return ok({ mode: 'fallback', keys: 0 })
     }
     this.mode[slot] = lookups.needsFullEvaluation ? CONFIRM : EXACT
-    if (lookups.needsFullEvaluation) this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(pattern))
+    if (lookups.needsFullEvaluation) {
+      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(pattern))
+      this.typeSetOf[slot] = this.typeSetId(typesOf(pattern))
+    }
     const refs = this.keysOf(lookups.observations.flatMap((o) => o.lookups ?? []))
     for (const r of refs) this.insertKey(r, slot)
     if (refs.length === 1) {
@@ -389,23 +402,12 @@ export class ObservableIndex {
    */
   matchObjects(objects: readonly unknown[], options: QueryOptions): CorrelationResult {
     if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
-    const hits = new Map<number, Hit>()
-    const dict: Record<string, unknown> = {}
-    objects.forEach((o, i) => {
-      const key = isObject(o) && typeof o.id === 'string' ? o.id : `#${i}`
-      dict[key] = o
-    })
-    const types = new Set<string>()
-    for (const o of Object.values(dict)) this.probeObject(o, 0, options.now, hits, types)
-    const when = new Date(options.now).toISOString()
-    const observed = [{ type: 'observed-data', first_observed: when, last_observed: when, number_observed: 1, objects: dict }]
-    let forms: ObservationForms | null = null
-    return this.finish(hits, types, options, () => {
-      if (forms) return ok(forms)
-      const r = prepareObservationForms(observed)
-      if (r.ok) forms = r.value
-      return r
-    })
+    const q = new Query(options.now)
+    if (objects.length === 1) this.probeObject(objects[0], 0, q)
+    else for (const o of Object.values(objectsById(objects))) this.probeObject(o, 0, q)
+    if (q.hits === null && this.fallback.size === 0) return NOTHING
+    q.objects = objects
+    return this.finish(q, options)
   }
 
   /**
@@ -424,8 +426,8 @@ export class ObservableIndex {
       for (const o of options.scos as readonly unknown[]) if (isObject(o) && typeof o.id === 'string') m.set(o.id, o)
       scoMap = m
     }
-    const hits = new Map<number, Hit>()
-    const types = new Set<string>()
+    const q = new Query(options.now)
+    q.forms = forms.value
     observed.forEach((od, i) => {
       if (!isObject(od)) return
       // The same objects the matcher sees: the `objects` dictionary, then resolvable `object_refs`.
@@ -438,9 +440,9 @@ export class ObservableIndex {
           if (sco !== undefined) objects.set(ref, sco)
         }
       }
-      for (const o of objects.values()) this.probeObject(o, i, options.now, hits, types)
+      for (const o of objects.values()) this.probeObject(o, i, q)
     })
-    return ok(this.finish(hits, types, options, () => forms))
+    return ok(this.finish(q, options))
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -449,34 +451,46 @@ export class ObservableIndex {
     return this.mode[slot] !== FREE && (this.validFrom[slot] as number) <= now && now < (this.validUntil[slot] as number)
   }
 
-  private record(hits: Map<number, Hit>, slot: number, value: IndexedValue, obs: number): void {
+  private record(q: Query, slot: number, value: IndexedValue, obs: number): void {
+    const hits = (q.hits ??= new Map())
     let h = hits.get(slot)
     if (!h) hits.set(slot, (h = { values: [], observations: [] }))
-    if (!h.values.some((v) => v.objectType === value.objectType && v.path === value.path && v.value === value.value)) h.values.push(value)
+    let known = false
+    for (const v of h.values) if (v.objectType === value.objectType && v.path === value.path && v.value === value.value) known = true
+    if (!known) h.values.push(value)
     if (!h.observations.includes(obs)) h.observations.push(obs)
   }
 
-  private probeCell(cell: Values | undefined, m: number, k: Key, obs: number, now: number, hits: Map<number, Hit>): void {
+  private probeCell(cell: Values | undefined, m: number, k: Key, obs: number, q: Query, objectType?: string): void {
     if (cell === undefined) return
     const info = this.mapInfo[m] as { objectType: string; path: string }
-    const value: IndexedValue = { objectType: info.objectType, path: info.path, value: k, indicators: cellSize(cell) }
+    const value: IndexedValue = { objectType: objectType ?? info.objectType, path: info.path, value: k, indicators: cellSize(cell) }
     if (typeof cell === 'number') {
-      if (this.isLive(cell, now)) this.record(hits, cell, value, obs)
-    } else for (const s of cell) if (this.isLive(s, now)) this.record(hits, s, value, obs)
+      if (this.isLive(cell, q.now)) this.record(q, cell, value, obs)
+    } else for (const s of cell) if (this.isLive(s, q.now)) this.record(q, s, value, obs)
   }
 
-  private probeObject(o: unknown, obs: number, now: number, hits: Map<number, Hit>, types: Set<string>): void {
+  private probeObject(o: unknown, obs: number, q: Query): void {
     if (!isObject(o) || typeof o.type !== 'string') return
     const type = o.type
-    types.add(type)
+    if (!q.types.includes(type)) q.types.push(type)
     const probes = this.probes.get(type)
     if (probes) {
       for (const p of probes) {
         const v = o[p.prop]
         if (typeof v !== 'string' && typeof v !== 'number') continue
         const k = canonicalValue(p.rule, v)
-        this.probeCell((this.maps[p.m] as Map<Key, Values>).get(k), p.m, k, obs, now, hits)
+        this.probeCell((this.maps[p.m] as Map<Key, Values>).get(k), p.m, k, obs, q)
       }
+    }
+    const any = this.probes.get(ANY_TYPE)
+    if (any && typeof o.value === 'string') {
+      // Values reached through references (cover.ts): as given and in the type's canonical form.
+      const m = (any[0] as Probe).m
+      const map = this.maps[m] as Map<Key, Values>
+      const canonical = canonicalValue(ruleFor(type, 'value'), o.value)
+      this.probeCell(map.get(o.value), m, o.value, obs, q, type)
+      if (canonical !== o.value) this.probeCell(map.get(canonical), m, canonical, obs, q, type)
     }
     const t = this.trieOfType.get(type)
     if (t !== undefined && typeof o.value === 'string') {
@@ -484,7 +498,7 @@ export class ObservableIndex {
       if (net) {
         const slots = [...new Set((this.tries[t] as PrefixTrie).containing(net))]
         const value: IndexedValue = { objectType: type, path: 'value', value: formatNetwork(net), indicators: slots.length }
-        for (const s of slots) if (this.isLive(s, now)) this.record(hits, s, value, obs)
+        for (const s of slots) if (this.isLive(s, q.now)) this.record(q, s, value, obs)
       }
     }
     const hp = this.hashProbes.get(type)
@@ -495,7 +509,7 @@ export class ObservableIndex {
         const m = hp.get(a)
         if (m === undefined) continue
         const k = canonicalHash(a, v)
-        this.probeCell((this.maps[m] as Map<Key, Values>).get(k), m, k, obs, now, hits)
+        this.probeCell((this.maps[m] as Map<Key, Values>).get(k), m, k, obs, q)
       }
     }
   }
@@ -518,51 +532,66 @@ export class ObservableIndex {
     return forms
   }
 
-  private finish(hits: Map<number, Hit>, types: ReadonlySet<string>, options: QueryOptions, forms: () => Result<ObservationForms, MatchError>): CorrelationResult {
-    const matches: IndicatorMatch[] = []
-    const partial: PartialMatch[] = []
-    const errors: { indicator: string; error: MatchError }[] = []
-    const maxEvaluations = options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery
-    let evaluations = 0
-    let truncated = false
-    const who = (slot: number): { indicator: string; createdBy?: string } => {
-      const c = this.creatorOf[slot] as number
-      const indicator = this.ids[slot] as string
-      return c < 0 ? { indicator } : { indicator, createdBy: this.creators[c] as string }
+  private matchOf(slot: number, via: 'index' | 'fallback', values: readonly IndexedValue[], observations: readonly number[]): IndicatorMatch {
+    const c = this.creatorOf[slot] as number
+    const indicator = this.ids[slot] as string
+    return c < 0 ? { indicator, via, values, observations } : { indicator, createdBy: this.creators[c] as string, via, values, observations }
+  }
+
+  private partialOf(slot: number, values: readonly IndexedValue[]): PartialMatch {
+    const c = this.creatorOf[slot] as number
+    const indicator = this.ids[slot] as string
+    return c < 0 ? { indicator, values } : { indicator, createdBy: this.creators[c] as string, values }
+  }
+
+  /** Evaluates one candidate's whole pattern against the query's observations. */
+  private evaluate(q: Query, r: Results, slot: number, via: 'index' | 'fallback', hit: Hit | undefined): void {
+    if (r.evaluations >= r.maxEvaluations) {
+      r.truncated = true
+      return
     }
-    const evaluate = (slot: number, via: 'index' | 'fallback', hit: Hit | undefined): void => {
-      if (evaluations >= maxEvaluations) {
-        truncated = true
-        return
-      }
-      evaluations++
-      const f = forms()
-      if (!f.ok) {
-        errors.push({ indicator: this.ids[slot] as string, error: f.error })
-        return
-      }
-      const r = matchEitherForm(this.formsOf(slot), f.value)
-      if (!r.ok) errors.push({ indicator: this.ids[slot] as string, error: r.error })
-      else if (r.value.matched) matches.push({ ...who(slot), via, values: hit?.values ?? [], observations: r.value.observations })
-      else if (hit && this.multi[slot] === 1) partial.push({ ...who(slot), values: hit.values })
+    r.evaluations++
+    const f = q.observationForms()
+    if (!f.ok) {
+      r.errors.push({ indicator: this.ids[slot] as string, error: f.error })
+      return
     }
-    for (const [slot, hit] of hits) {
-      if (this.mode[slot] === EXACT) matches.push({ ...who(slot), via: 'index', values: hit.values, observations: hit.observations.sort((a, b) => a - b) })
-      else evaluate(slot, 'index', hit)
+    const m = matchEitherForm(this.formsOf(slot), f.value)
+    if (!m.ok) r.errors.push({ indicator: this.ids[slot] as string, error: m.error })
+    else if (m.value.matched) r.matches.push(this.matchOf(slot, via, hit?.values ?? [], m.value.observations))
+    else if (hit) r.partial.push(this.partialOf(slot, hit.values))
+  }
+
+  private finish(q: Query, options: QueryOptions): CorrelationResult {
+    const r = new Results(options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery)
+    if (q.hits !== null) {
+      for (const [slot, hit] of q.hits) {
+        if (this.mode[slot] === EXACT) {
+          if (hit.observations.length > 1) hit.observations.sort(ascending)
+          r.matches.push(this.matchOf(slot, 'index', hit.values, hit.observations))
+          continue
+        }
+        // A pattern needs an object of a type it names: without one it cannot match (no evaluation).
+        const needs = this.typeSets[this.typeSetOf[slot] as number] as readonly string[]
+        let present = false
+        for (const t of needs) if (q.types.includes(t)) present = true
+        if (present) this.evaluate(q, r, slot, 'index', hit)
+        else r.partial.push(this.partialOf(slot, hit.values))
+      }
     }
     if (this.fallback.size > 0) {
       const seen = new Set<number>()
-      for (const t of types) {
+      for (const t of q.types) {
         const slots = this.fallbackByType.get(t)
         if (!slots) continue
         for (const s of slots) {
           if (seen.has(s)) continue
           seen.add(s)
-          if (this.isLive(s, options.now)) evaluate(s, 'fallback', undefined)
+          if (this.isLive(s, q.now)) this.evaluate(q, r, s, 'fallback', undefined)
         }
       }
     }
-    return { matches, partial, errors, truncated }
+    return { matches: r.matches, partial: r.partial, errors: r.errors, truncated: r.truncated }
   }
 
   private allocate(): number {
@@ -576,14 +605,27 @@ export class ObservableIndex {
         return b
       }
       this.mode = grow(this.mode, (n) => new Uint8Array(n))
-      this.multi = grow(this.multi, (n) => new Uint8Array(n))
       this.validFrom = grow(this.validFrom, (n) => new Float64Array(n))
       this.validUntil = grow(this.validUntil, (n) => new Float64Array(n))
       this.creatorOf = grow(this.creatorOf, (n) => new Int32Array(n))
       this.keyM = grow(this.keyM, (n) => new Int32Array(n))
+      this.typeSetOf = grow(this.typeSetOf, (n) => new Int32Array(n))
       this.capacity = cap
     }
     return this.used++
+  }
+
+  /** Interned sets of object types (patterns share a handful). */
+  private typeSetId(types: readonly string[]): number {
+    const sorted = [...types].sort()
+    const name = sorted.join('\u0000')
+    let id = this.typeSetIds.get(name)
+    if (id === undefined) {
+      id = this.typeSets.length
+      this.typeSets.push(sorted)
+      this.typeSetIds.set(name, id)
+    }
+    return id
   }
 
   private creatorId(ref: string): number {
@@ -693,4 +735,46 @@ export class ObservableIndex {
     if (cell.length === 1) map.set(r.k, cell[0] as number)
     else if (cell.length === 0) map.delete(r.k)
   }
+}
+
+/** The observation's objects by id, as the matcher sees them (a later object with the same id wins). */
+function objectsById(objects: readonly unknown[]): Record<string, unknown> {
+  const dict: Record<string, unknown> = {}
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]
+    dict[isObject(o) && typeof o.id === 'string' ? o.id : `#${i}`] = o
+  }
+  return dict
+}
+
+/** One query's state: what the probes hit, the object types seen, the observations (prepared on demand). */
+class Query {
+  hits: Map<number, Hit> | null = null
+  readonly types: string[] = []
+  /** For matchObjects: the SCOs of the one observation. */
+  objects: readonly unknown[] | null = null
+  forms: ObservationForms | null = null
+  private failure: MatchError | null = null
+
+  constructor(readonly now: number) {}
+
+  observationForms(): Result<ObservationForms, MatchError> {
+    if (this.forms) return ok(this.forms)
+    if (this.failure) return err(this.failure)
+    const when = new Date(this.now).toISOString()
+    const observed = [{ type: 'observed-data', first_observed: when, last_observed: when, number_observed: 1, objects: objectsById(this.objects ?? []) }]
+    const r = prepareObservationForms(observed)
+    if (r.ok) this.forms = r.value
+    else this.failure = r.error
+    return r
+  }
+}
+
+class Results {
+  readonly matches: IndicatorMatch[] = []
+  readonly partial: PartialMatch[] = []
+  readonly errors: { indicator: string; error: MatchError }[] = []
+  truncated = false
+  evaluations = 0
+  constructor(readonly maxEvaluations: number) {}
 }
