@@ -400,7 +400,12 @@ export interface LogStore {
   entries(start: number, end: number): Promise<StoredLogEntry[]>
   /** Stored hashes of the given nodes, keyed `level:index`; nodes outside the tree are absent. */
   nodes(addresses: readonly NodeAddress[]): Promise<Map<string, Uint8Array>>
-  /** The lowest index whose leaf hash is this one, or null. */
+  /**
+   * Brings the leaf-hash lookup up to date with at most `limit` more entries (in its own transaction;
+   * call outside one). Returns how many entries are not indexed yet after this call.
+   */
+  indexLeafHashes(limit: number): Promise<number>
+  /** The lowest index whose leaf hash is this one, among the indexed entries (see indexLeafHashes), or null. */
   indexOfLeafHash(leafHash: Uint8Array): Promise<number | null>
   /** The entry that added this stored object version to this collection (the first, if re-added), or null. */
   entryOfObject(objectSeq: number, collectionId: string): Promise<StoredLogEntry | null>

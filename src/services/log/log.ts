@@ -35,6 +35,8 @@ export interface ProvenanceItem {
 }
 
 const ZERO = new Uint8Array(HASH_SIZE)
+/** Entries indexed by leaf hash per transaction. */
+const LEAF_INDEX_BATCH = 50_000
 const key = (level: number, index: number) => `${level}:${index}`
 
 export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'verify' | 'nodeKey' | 'logger' | 'hasher'>) {
@@ -124,9 +126,17 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
     }
   }
 
+  /** Brings the leaf-hash lookup up to date (after a bulk import this indexes the new entries in batches). */
+  async function catchUpLeafIndex(): Promise<void> {
+    while ((await store.log.indexLeafHashes(LEAF_INDEX_BATCH)) > 0) {
+      /* next batch */
+    }
+  }
+
   return {
     identity,
     latestCheckpoint,
+    catchUpLeafIndex,
 
     /**
      * Makes `key` the log's key when the node has none yet (a node initialised before it had keys),
@@ -182,6 +192,7 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
       const head = await store.log.head()
       if (!Number.isSafeInteger(treeSize) || treeSize < 1) return badRequest('/tree_size', 'must be a positive integer')
       if (treeSize > head.size) return badRequest('/tree_size', `is beyond the log's size ${head.size}`)
+      await catchUpLeafIndex()
       const index = await store.log.indexOfLeafHash(leafHash)
       if (index === null || index >= treeSize) return err({ code: 'not_found', resource: 'log entry with this leaf hash' })
       return ok({ leafIndex: index, auditPath: await overStoredNodes((lookup) => inclusionProofFromNodes(index, treeSize, lookup)) })

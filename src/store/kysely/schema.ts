@@ -150,6 +150,12 @@ export interface LogHeadTable {
   /** The compact range: one 32-byte hash per set bit of `size`, largest subtree first. */
   frontier: Uint8Array
   root: Uint8Array
+  leaf_indexed: number
+}
+
+export interface LogLeafIndexTable {
+  leaf_hash: Uint8Array
+  idx: number
 }
 
 export interface LogCheckpointsTable {
@@ -193,6 +199,7 @@ export interface DB {
   log_entries: LogEntriesTable
   log_nodes: LogNodesTable
   log_head: LogHeadTable
+  log_leaf_index: LogLeafIndexTable
   log_checkpoints: LogCheckpointsTable
   witness_logs: WitnessLogsTable
   witnessed_checkpoints: WitnessedCheckpointsTable

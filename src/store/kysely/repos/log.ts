@@ -138,14 +138,35 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
       return out
     },
 
+    indexLeafHashes(limit) {
+      return ctx.atomic(async (tx) => {
+        // Only one indexer at a time (PostgreSQL): the head row is the lock, as for appends.
+        const h = await tx
+          .selectFrom('log_head')
+          .select(['size', 'leaf_indexed'])
+          .where('id', '=', 1)
+          .$if(dialect.capabilities.rowLocks, (q) => q.forUpdate())
+          .executeTakeFirstOrThrow()
+        const size = decodeInt(h.size, 'size')
+        const from = decodeInt(h.leaf_indexed, 'leaf_indexed')
+        const to = Math.min(size, from + Math.max(1, Math.floor(limit)))
+        if (to <= from) return size - from
+        const rows = await tx.selectFrom('log_entries').select(['idx', 'leaf_hash']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute()
+        // In hash order, so the B-tree is filled page by page instead of at random; the lowest index
+        // of a repeated leaf hash wins (earlier batches are already in; conflicts keep them).
+        const sorted = rows
+          .map((r) => ({ leaf_hash: decodeBytes(r.leaf_hash, 'leaf_hash'), idx: decodeInt(r.idx, 'idx') }))
+          .sort((a, b) => Buffer.compare(a.leaf_hash, b.leaf_hash) || a.idx - b.idx)
+        for (const chunk of chunksFor(sorted, 2, dialect.capabilities.maxParameters)) {
+          await tx.insertInto('log_leaf_index').values(chunk).onConflict((oc) => oc.column('leaf_hash').doNothing()).execute()
+        }
+        await tx.updateTable('log_head').set({ leaf_indexed: to }).where('id', '=', 1).execute()
+        return size - to
+      })
+    },
+
     async indexOfLeafHash(leafHash) {
-      const r = await db
-        .selectFrom('log_entries')
-        .select('idx')
-        .where('leaf_hash', '=', encodeBytes(leafHash))
-        .orderBy('idx')
-        .limit(1)
-        .executeTakeFirst()
+      const r = await db.selectFrom('log_leaf_index').select('idx').where('leaf_hash', '=', encodeBytes(leafHash)).executeTakeFirst()
       return r ? decodeInt(r.idx, 'idx') : null
     },
 
