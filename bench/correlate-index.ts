@@ -16,6 +16,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { ObservableIndex } from '../src/core/correlate/observable-index.js'
+import { WarninglistMatcher, kindOf } from '../src/core/correlate/warninglists.js'
+import { loadWarninglists } from '../src/platform/warninglists.js'
 import { SHARED_DATA, patternFor } from './generate.js'
 
 const INDICATORS = Number(process.argv[2] ?? 1_000_000)
@@ -67,6 +69,14 @@ const HASH_PATH: Record<string, string> = { MD5: 'MD5', SHA1: "'SHA-1'", SHA256:
 const rows = [...esetHashes(), ...maltrailRows()]
 const threatfox = readFileSync(join(SHARED_DATA, 'iocs', 'threatfox-ioc-ips.txt'), 'utf8').split('\n').filter((l) => l !== '')
 if (rows.length < INDICATORS) throw new Error(`the corpora have ${rows.length} usable rows, fewer than ${INDICATORS}`)
+
+// Warninglists: load and build all of ../shared/data/misp/warninglists.
+const wlBefore = memory()
+const wlStart = performance.now()
+const loaded = await loadWarninglists(join(SHARED_DATA, 'misp', 'warninglists'))
+const warninglists = new WarninglistMatcher(loaded.lists)
+const wlLoadMs = performance.now() - wlStart
+const wlBytes = memory() - wlBefore
 
 const before = memory()
 const index = new ObservableIndex()
@@ -123,6 +133,15 @@ for (let i = 0; i < queries.length; i++) {
   }
 }
 const querySeconds = (performance.now() - t1) / 1000
+
+// Warninglist checks of the same observables (what the service does for each hit value).
+const t2 = performance.now()
+let suppressed = 0
+for (const o of queries.slice(0, 200_000) as { type: string; value?: string; hashes?: Record<string, string> }[]) {
+  const [path, value] = o.value !== undefined ? ['value', o.value] : ['hashes.MD5', Object.values(o.hashes ?? {})[0] ?? '']
+  if (warninglists.match(value, kindOf(o.type, path)).length > 0) suppressed++
+}
+const wlChecksPerS = 200_000 / ((performance.now() - t2) / 1000)
 const stats = index.stats()
 
 console.log(
@@ -143,5 +162,11 @@ console.log(
     threatfox_matched: threatfoxMatched,
     threatfox_partial: threatfoxPartial,
     lookups_per_s: Math.round(queries.length / querySeconds),
+    warninglists: loaded.lists.length,
+    warninglist_entries: warninglists.stats().entries,
+    warninglist_load_ms: Math.round(wlLoadMs),
+    warninglist_mb: Number((wlBytes / 1e6).toFixed(1)),
+    warninglist_checks_per_s: Math.round(wlChecksPerS),
+    warninglist_suppressed_of_200k: suppressed,
   }),
 )
