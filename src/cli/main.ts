@@ -6,6 +6,7 @@ import { registerExport } from './commands/export.js'
 import { registerImport } from './commands/import.js'
 import { registerInit } from './commands/init.js'
 import { registerLog } from './commands/log.js'
+import { registerPattern } from './commands/pattern.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerServe } from './commands/serve.js'
 import { CliFailure, EXIT, printError } from './output.js'
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerExport(program)
   registerAdmin(program)
   registerLog(program)
+  registerPattern(program)
   registerConfig(program)
   return program
 }

@@ -98,7 +98,14 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
     let lastGoodSize = 0
 
     // Replayed state.
-    const memberships = new Map<string, number>() // collection␀objectSeq → entry index
+    // collection → object seq → entry index (nested maps of numbers: a million string keys cost seconds of GC)
+    const memberships = new Map<string, Map<number, number>>()
+    const membersOf = (collection: string) => {
+      let m = memberships.get(collection)
+      if (!m) memberships.set(collection, (m = new Map()))
+      return m
+    }
+    const utf8 = new TextEncoder()
     const objectsReferenced = new Set<number>()
     const orgs = new Map<string, { identity: string; entry: number }>()
     const users = new Map<string, { org: string; role: string; disabled: boolean; entry: number }>()
@@ -142,7 +149,7 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
           report({ code: 'leaf_mismatch', entry: row.index, message: `entry ${row.index} (${row.kind}): its text does not hash to its stored leaf hash: the entry was edited` })
           reported.add(row.index)
         }
-        const decoded = decodeEntry(new TextEncoder().encode(row.text))
+        const decoded = decodeEntry(utf8.encode(row.text))
         if (!decoded.ok) {
           report({ code: 'entry_invalid', entry: row.index, message: `entry ${row.index}: ${decoded.error}` })
           reported.add(row.index)
@@ -237,9 +244,8 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
           }
           objectsReferenced.add(objectSeq)
           objectChecks.push({ index, seq: objectSeq, entry: e })
-          const k = `${e.collection}\u0000${objectSeq}`
-          if (e.kind === 'object.added') memberships.set(k, index)
-          else memberships.delete(k)
+          if (e.kind === 'object.added') membersOf(e.collection).set(objectSeq, index)
+          else memberships.get(e.collection)?.delete(objectSeq)
           return
         }
         case 'org.created':
@@ -310,18 +316,16 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
       for (;;) {
         const rows = await store.audit.memberships(after, BATCH)
         for (const m of rows) {
-          const k = `${m.collectionId}\u0000${m.objectSeq}`
-          if (memberships.has(k)) memberships.delete(k)
-          else report({ code: 'unlogged_row', message: `collection membership #${m.seq} (object version #${m.objectSeq} in collection ${m.collectionId}) has no log entry: a row was inserted` })
+          if (!memberships.get(m.collectionId)?.delete(m.objectSeq)) report({ code: 'unlogged_row', message: `collection membership #${m.seq} (object version #${m.objectSeq} in collection ${m.collectionId}) has no log entry: a row was inserted` })
         }
         done += rows.length
         opts.onProgress?.({ phase: 'memberships', done, total: done })
         if (rows.length < BATCH) break
         after = (rows[rows.length - 1] as { seq: number }).seq
       }
-      for (const [k, index] of memberships) {
-        const [collection] = k.split('\u0000')
-        report({ code: 'membership_missing', entry: index, message: `entry ${index}: the object it added to collection ${collection} is no longer there, and no entry removed it` })
+      for (const [collection, members] of memberships) {
+        for (const index of members.values())
+          report({ code: 'membership_missing', entry: index, message: `entry ${index}: the object it added to collection ${collection} is no longer there, and no entry removed it` })
       }
     }
 
