@@ -240,6 +240,26 @@ export interface ObjectStore {
    * `collectionId` is null) in batches, for export. Keyset-paginated internally: no long-running query.
    */
   exportLatest(collectionId: string | null, batchSize: number): AsyncIterable<readonly string[]>
+  /**
+   * Collection memberships of objects of the given types across every collection, in membership
+   * order (`seq` ascending) after `afterSeq`, with each version's canonical JSON and the text of the
+   * transparency-log entry that added it (null when there is none). Every version, not only the
+   * latest: the caller keeps the latest (correlation rebuilds its index from this).
+   */
+  scanMembers(q: { readonly types: readonly string[]; readonly afterSeq: number; readonly limit: number }): Promise<ScannedMember[]>
+}
+
+/** One membership as `scanMembers` returns it. */
+export interface ScannedMember {
+  readonly seq: number
+  readonly collectionId: string
+  readonly objectSeq: number
+  readonly stixId: string
+  readonly type: string
+  readonly dateAdded: string
+  readonly json: string
+  /** The `object.added` log entry text that added this version to this collection. */
+  readonly logEntry: string | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,6 +488,62 @@ export interface WitnessStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Correlation alerts (issue 4): who was told about which match, and suppressed matches
+
+export type AlertKind = 'indicator_sighted' | 'observation_matched'
+export const ALERT_KINDS: readonly AlertKind[] = ['indicator_sighted', 'observation_matched']
+
+export interface Alert {
+  readonly id: string
+  /** The organisation the alert is for (for a suppressed match: the indicator's owner). */
+  readonly orgId: string
+  readonly createdAt: string
+  /** `indicator_sighted`: to the indicator's owner; `observation_matched`: to the reporter. */
+  readonly kind: AlertKind
+  readonly indicatorId: string
+  /** The deterministic id of the sighting the match makes (stored unless suppressed). */
+  readonly sightingId: string
+  readonly observationId: string
+  /** The matched (canonical) value, when the match went through an indexed value. */
+  readonly value: string | null
+  /** What this organisation may see of the match (JSON object; the read policy was applied). */
+  readonly detail: Readonly<Record<string, unknown>>
+  /** Why the match was suppressed (no sighting, not shown to users), or null. */
+  readonly suppressed: string | null
+  readonly readAt: string | null
+}
+
+/** A keyset position in the newest-first alert order. */
+export interface AlertPosition {
+  readonly createdAt: string
+  readonly id: string
+}
+
+export interface AlertQuery {
+  /** One organisation's alerts; absent: every organisation's. */
+  readonly orgId?: string
+  /** true: only suppressed matches; false: only alerts (not suppressed). */
+  readonly suppressed: boolean
+  /** Strictly older than this position (created_at desc, id desc). */
+  readonly before?: AlertPosition
+  /** At least 1. */
+  readonly limit: number
+}
+
+export interface AlertStore {
+  /**
+   * Adds alerts; one that already exists for the same (orgId, sightingId) is left as it is (a
+   * re-correlation does not duplicate). Returns the alerts actually added.
+   */
+  add(alerts: readonly Alert[]): Promise<Alert[]>
+  get(id: string): Promise<Alert | null>
+  /** Newest first (createdAt desc, id desc); fetches `limit + 1` to decide `more`. */
+  list(q: AlertQuery): Promise<{ readonly items: readonly Alert[]; readonly more: boolean }>
+  /** Sets `readAt` (kept when already read); null when there is no such alert. */
+  markRead(id: string, at: string): Promise<Alert | null>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Everything a transaction can reach. */
@@ -483,6 +559,7 @@ export interface Tx {
   readonly log: LogStore
   readonly witness: WitnessStore
   readonly audit: AuditStore
+  readonly alerts: AlertStore
 }
 
 /** Engine differences, named (Kysely's DialectAdapter idea). */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIGRATIONS } from '../migrations/index.js'
 import type { Store } from '../port.js'
 import { adminTests } from './admin.js'
+import { alertTests } from './alerts.js'
 import { objectTests } from './objects.js'
 import { queryTests } from './queries.js'
 import { recordTests } from './records.js'
@@ -45,5 +46,6 @@ export function describeStoreConformance(dialect: string, open: () => Promise<St
     queryTests(s)
     transactionTests(s)
     recordTests(s)
+    alertTests(s)
   })
 }

@@ -4,7 +4,9 @@
  * A decoding failure means a corrupt or foreign database: it throws (infrastructure, not a Result).
  */
 import { ROLES, type Role } from '../../core/policy/viewer.js'
+import { canonicalize } from '../../core/stix/canonical.js'
 import type {
+  Alert,
   ApiToken,
   Collection,
   CollectionPermission,
@@ -17,6 +19,7 @@ import type {
 } from '../port.js'
 import type { Selectable } from 'kysely'
 import type {
+  AlertsTable,
   ApiTokensTable,
   CollectionPermissionsTable,
   CollectionsTable,
@@ -317,4 +320,46 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+export function decodeAlertKind(v: string): Alert['kind'] {
+  if (v === 'indicator_sighted' || v === 'observation_matched') return v
+  return fail('alert kind', v)
+}
+
+export function encodeAlert(a: Alert): AlertsTable {
+  return {
+    id: a.id,
+    org_id: a.orgId,
+    created_at: a.createdAt,
+    kind: a.kind,
+    indicator_id: a.indicatorId,
+    sighting_id: a.sightingId,
+    observation_id: a.observationId,
+    value: a.value,
+    detail: canonicalize(a.detail),
+    suppressed: a.suppressed,
+    read_at: a.readAt,
+  }
+}
+
+export function decodeAlert(r: Selectable<AlertsTable>): Alert {
+  const detail = parseJson(r.detail, 'alert detail')
+  if (!isRecord(detail)) return fail('alert detail', r.detail)
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    createdAt: r.created_at,
+    kind: decodeAlertKind(r.kind),
+    indicatorId: r.indicator_id,
+    sightingId: r.sighting_id,
+    observationId: r.observation_id,
+    value: r.value,
+    detail,
+    suppressed: r.suppressed,
+    readAt: r.read_at,
+  }
 }

@@ -185,6 +185,22 @@ export interface WitnessedCheckpointsTable {
   seen_at: string
 }
 
+export interface AlertsTable {
+  id: string
+  org_id: string
+  created_at: string
+  /** CHECK: indicator_sighted | observation_matched. */
+  kind: string
+  indicator_id: string
+  sighting_id: string
+  observation_id: string
+  value: string | null
+  /** Canonical JSON text: what the organisation may see of the match. */
+  detail: string
+  suppressed: string | null
+  read_at: string | null
+}
+
 export interface DB {
   organisations: OrganisationsTable
   users: UsersTable
@@ -203,4 +219,5 @@ export interface DB {
   log_checkpoints: LogCheckpointsTable
   witness_logs: WitnessLogsTable
   witnessed_checkpoints: WitnessedCheckpointsTable
+  alerts: AlertsTable
 }

@@ -11,6 +11,7 @@ import type { Tx } from '../port.js'
 import type { StoreDialect } from './dialect.js'
 import type { DB } from './schema.js'
 import type { RepoContext } from './repos/context.js'
+import { makeAlertRepo } from './repos/alerts.js'
 import { makeAuditRepo } from './repos/audit.js'
 import { makeCollectionRepo } from './repos/collections.js'
 import { makeJobRepo } from './repos/jobs.js'
@@ -53,6 +54,7 @@ export function makeRepos(ctx: RepoContext): Tx {
     log: makeLogRepo(ctx),
     witness: makeWitnessRepo(ctx),
     audit: makeAuditRepo(ctx),
+    alerts: makeAlertRepo(ctx),
   }
 }
 

@@ -274,6 +274,47 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
     exportLatest(collectionId, batchSize) {
       return exportLatest(db, collectionId, Math.max(1, Math.floor(batchSize)))
     },
+
+    async scanMembers(q) {
+      if (q.types.length === 0) return []
+      const rows = await db
+        .selectFrom('collection_objects as co')
+        .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
+        .select((eb) => [
+          'co.seq',
+          'co.collection_id',
+          'co.object_seq',
+          'co.stix_id',
+          'co.type',
+          'co.date_added',
+          'so.json',
+          eb
+            .selectFrom('log_entries as le')
+            .select('le.entry')
+            .whereRef('le.object_seq', '=', 'co.object_seq')
+            .whereRef('le.collection_id', '=', 'co.collection_id')
+            .where('le.kind', '=', 'object.added')
+            .where('le.idx', '>=', 0)
+            .orderBy('le.idx')
+            .limit(1)
+            .as('log_entry'),
+        ])
+        .where('co.seq', '>', q.afterSeq)
+        .where('co.type', 'in', [...q.types])
+        .orderBy('co.seq')
+        .limit(Math.max(1, Math.floor(q.limit)))
+        .execute()
+      return rows.map((r) => ({
+        seq: decodeInt(r.seq, 'seq'),
+        collectionId: r.collection_id,
+        objectSeq: decodeInt(r.object_seq, 'object_seq'),
+        stixId: r.stix_id,
+        type: r.type,
+        dateAdded: r.date_added,
+        json: r.json,
+        logEntry: r.log_entry ?? null,
+      }))
+    },
   }
 }
 
