@@ -7,6 +7,7 @@ import { makeServices, type Services } from '../src/services/index.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../src/platform/crypto.js'
 import { ed25519Verify, generateNodeKey, loadPrivateKey, type NodeSigningKey } from '../src/platform/signing.js'
 import type { Clock } from '../src/services/deps.js'
+import type { CorrelationOptions } from '../src/services/correlate/correlate.js'
 import type { Store } from '../src/store/port.js'
 import { openTestStore, type Dialect } from './db.js'
 
@@ -31,9 +32,10 @@ export function fakeClock(startMs = Date.parse('2026-11-01T00:00:00Z')): Clock &
 }
 
 /** The services a test node runs over `store`: real dependencies, the given clock and signing key. */
-export function makeTestServices(store: Store, key: NodeSigningKey, clock: Clock = systemClock): Services {
+export function makeTestServices(store: Store, key: NodeSigningKey, clock: Clock = systemClock, correlation?: CorrelationOptions): Services {
   return makeServices({
     store, clock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: silentLogger, nodeKey: key, verify: ed25519Verify,
+    ...(correlation ? { correlation } : {}),
   })
 }
 
@@ -41,10 +43,10 @@ export function makeTestServices(store: Store, key: NodeSigningKey, clock: Clock
  * Initialises a node on a fresh test store, or on `opts.store` (already migrated; closed with the node)
  * when the test needs to reach the database by other means too (test/tamper.ts).
  */
-export async function createTestNode(dialect: Dialect, opts: { clock?: Clock; store?: Store } = {}): Promise<TestNode> {
+export async function createTestNode(dialect: Dialect, opts: { clock?: Clock; store?: Store; correlation?: CorrelationOptions } = {}): Promise<TestNode> {
   const store = opts.store ?? (await openTestStore(dialect))
   const key = loadPrivateKey(generateNodeKey().privateKeyPem)
-  const services = makeTestServices(store, key, opts.clock)
+  const services = makeTestServices(store, key, opts.clock, opts.correlation)
   const origin = `test.entente.local/${Buffer.from(key.publicKey).toString('hex').slice(0, 12)}`
   const init = await services.admin.initNode({
     orgName: 'Test Election Authority', adminUsername: 'admin', nodeName: 'test-node', key: { publicKey: key.publicKey, origin },

@@ -45,14 +45,40 @@ function rawField(item: RawItem, field: string): string | null {
   return typeof f === 'string' && f.length <= 300 ? f : null
 }
 
+/** One object version a committed ingest batch added to a collection (handed to the derive step). */
+export interface AddedObject {
+  readonly collectionId: string
+  readonly objectSeq: number
+  readonly stixId: string
+  readonly type: string
+  readonly json: string
+  readonly dateAdded: string
+}
+
 export interface IngestDeps extends ServiceDeps {
   readonly preparer?: Preparer
+  /**
+   * The derive step (DESIGN.md, the one pipeline): called after each committed batch with the
+   * versions it added (correlation). Its failures are logged; the write stands.
+   */
+  readonly onAdded?: (viewer: Viewer, added: readonly AddedObject[]) => Promise<unknown>
 }
 
 export function makeIngestService(deps: IngestDeps) {
   const { store, clock, hasher, ids } = deps
   const preparer = deps.preparer ?? inlinePreparer
   const recorder = makeLogRecorder(hasher)
+  const deriveLog = deps.logger.child({ module: 'ingest' })
+
+  /** Hands a committed batch to the derive step; never fails the write. */
+  async function derive(viewer: Viewer, added: readonly AddedObject[]): Promise<void> {
+    if (!deps.onAdded || added.length === 0) return
+    try {
+      await deps.onAdded(viewer, added)
+    } catch (e) {
+      deriveLog.error({ err: e, objects: added.length }, 'derive step (correlation) failed after a committed batch')
+    }
+  }
 
   /** Checks that the viewer may write into the collection; a collection it may not see is `not_found`. */
   async function writableCollection(viewer: Viewer, idOrAlias: string): Promise<Result<Collection>> {
@@ -158,12 +184,14 @@ export function makeIngestService(deps: IngestDeps) {
     const outcomes = versions.length > 0 ? await tx.objects.putVersions(collectionId, versions, dateAdded) : []
     const base = entryBase(dateAdded, actorOf(viewer))
     const logged: Recorded[] = []
+    const added: AddedObject[] = []
     outcomes.forEach((o, j) => {
       if (o.kind !== 'added') return
       const v = versions[j] as NewObjectVersion
       logged.push({ entry: { ...base, kind: 'object.added', collection: collectionId, object: loggedObject(v) }, collectionId, objectSeq: o.objectSeq })
+      if (deps.onAdded) added.push({ collectionId, objectSeq: o.objectSeq, stixId: v.stixId, type: v.type, json: v.json, dateAdded })
     })
-    return { ...merge(results, versions, positions, outcomes, firstIndex, dateAdded), logged }
+    return { ...merge(results, versions, positions, outcomes, firstIndex, dateAdded), logged, added }
   }
 
   function statusDetail(r: ItemResult, fallbackVersion: string): StatusDetail {
@@ -215,8 +243,11 @@ export function makeIngestService(deps: IngestDeps) {
       const raw: RawItem[] = input.objects.map((value) => ({ value }))
       const prepared = await preparer.prepare(raw)
       const now = storedTimestampFromMs(clock.nowMs())
-      return store.transaction(async (tx) => {
-        const { results, counts, logged } = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
+      let added: readonly AddedObject[] = []
+      const r = await store.transaction(async (tx) => {
+        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
+        const { results, counts, logged } = batch
+        added = batch.added
         const failures = results.filter((r) => r.outcome === 'failed')
         const successes = results.filter((r) => r.outcome !== 'failed')
         const status: StatusRecord = {
@@ -237,6 +268,8 @@ export function makeIngestService(deps: IngestDeps) {
         await recorder.record(tx, logged)
         return ok({ status, results })
       })
+      if (r.ok) await derive(viewer, added)
+      return r
     },
 
     /**
@@ -285,9 +318,14 @@ export function makeIngestService(deps: IngestDeps) {
       }
       const commit = async (b: { raw: RawItem[]; prepared: PrepareOutcome[]; first: number; last: number }) => {
         const at = now()
+        let added: readonly AddedObject[] = []
         const r = await store.transaction(async (tx) => {
-          const { results, counts, logged } =
-            b.raw.length > 0 ? await storeBatch(tx, viewer, collectionId, b.raw, b.prepared, b.first, at) : { results: [], counts: { added: 0, duplicates: 0, failed: 0 }, logged: [] }
+          const stored =
+            b.raw.length > 0
+              ? await storeBatch(tx, viewer, collectionId, b.raw, b.prepared, b.first, at)
+              : { results: [], counts: { added: 0, duplicates: 0, failed: 0 }, logged: [], added: [] }
+          const { results, counts, logged } = stored
+          added = stored.added
           const newFailures: ImportFailure[] = results
             .filter((x) => x.outcome === 'failed')
             .map((x) => ({ index: x.index, id: x.id, code: x.code ?? 'failed', message: x.message ?? '', ...(x.pointer !== undefined ? { pointer: x.pointer } : {}) }))
@@ -296,6 +334,7 @@ export function makeIngestService(deps: IngestDeps) {
           return ok(counts)
         })
         if (!r.ok) throw new Error('import batch failed unexpectedly')
+        await derive(viewer, added)
         // Once the first batch is in, the planner learns what the tables look like (an empty table's
         // statistics would otherwise steer reads of a growing collection to full scans).
         if (++batchesCommitted === 1) await store.refreshStatistics()
