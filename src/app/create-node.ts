@@ -13,6 +13,8 @@ import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypt
 import { makeSpool } from '../platform/import-files.js'
 import { httpRemoteLog } from '../platform/remote-log.js'
 import { createWorkerPreparer } from '../platform/worker-preparer.js'
+import { loadWarninglists } from '../platform/warninglists.js'
+import type { CorrelationOptions } from '../services/correlate/correlate.js'
 import { ed25519Verify, generateNodeKey, loadPrivateKey, readKeyFile, writeKeyFile, type NodeSigningKey } from '../platform/signing.js'
 import type { Logger } from '../services/deps.js'
 import { makeServices, type Services } from '../services/index.js'
@@ -76,6 +78,38 @@ export function loadNodeKey(config: Readonly<Config>, create: boolean): NodeSign
 export const defaultOrigin = (publicKey: Uint8Array): string => `entente/${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`
 
 /**
+ * The correlation options of a configuration: the enabled MISP warninglists (read from
+ * `correlation.warninglistsDir`) and the over-correlation limit. Throws when the directory cannot be
+ * read or an enabled list does not exist there; lists that cannot be parsed are logged and skipped.
+ */
+export async function correlationOptions(config: Readonly<Config>, logger: Pick<Logger, 'warn'>): Promise<CorrelationOptions> {
+  const c = config.correlation
+  if (c.warninglistsDir === undefined) {
+    if (c.warninglists !== undefined && c.warninglists.length > 0) throw new Error('correlation.warninglists is set but correlation.warninglistsDir is not')
+    return { warninglists: [], maxIndicatorsPerValue: c.maxIndicatorsPerValue }
+  }
+  let loaded: Awaited<ReturnType<typeof loadWarninglists>>
+  try {
+    loaded = await loadWarninglists(c.warninglistsDir)
+  } catch (e) {
+    throw new Error(`correlation.warninglistsDir: cannot read ${c.warninglistsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  for (const p of loaded.problems) logger.warn({ path: p.path, problem: p.message }, 'warninglist skipped')
+  if (c.warninglists === undefined) return { warninglists: loaded.lists, maxIndicatorsPerValue: c.maxIndicatorsPerValue }
+  const wanted = new Set(c.warninglists)
+  const found = new Set<string>()
+  const lists = loaded.lists.filter((l, i) => {
+    const dir = loaded.directories[i] ?? ''
+    const hit = wanted.has(dir) ? dir : wanted.has(l.name) ? l.name : null
+    if (hit !== null) found.add(hit)
+    return hit !== null
+  })
+  const missing = [...wanted].filter((w) => !found.has(w))
+  if (missing.length > 0) throw new Error(`correlation.warninglists: not found in ${c.warninglistsDir}: ${missing.join(', ')}`)
+  return { warninglists: lists, maxIndicatorsPerValue: c.maxIndicatorsPerValue }
+}
+
+/**
  * Opens a node: the store (migrated unless `migrate: false`) and its services.
  * `workers`: prepare objects in worker threads (imports); default false.
  * `createKey`: create the signing key file when there is none (`init`, `serve`).
@@ -97,8 +131,16 @@ export async function openNode(
     await store.close()
     throw e
   }
+  let correlation: CorrelationOptions
+  try {
+    correlation = await correlationOptions(config, logger)
+  } catch (e) {
+    await store.close()
+    throw e
+  }
   const preparer: Preparer | undefined = opts.workers ? createWorkerPreparer() : undefined
   const services = makeServices({
+    correlation,
     store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
     verify: ed25519Verify,
     remoteLogs: httpRemoteLog,
@@ -147,6 +189,8 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
     },
   })
   const url = await app.listen({ host: config.http.host, port: config.http.port })
+  // The correlation index is built in the background now rather than by the first write.
+  services.correlate.warm().catch((e: unknown) => logger.warn({ err: e }, 'cannot build the correlation index'))
   // Status resources are kept for at least statusRetentionHours (TAXII asks for 24 h at least).
   const purge = setInterval(() => {
     const before = storedTimestampFromMs(Date.now() - config.taxii.statusRetentionHours * 3600_000)

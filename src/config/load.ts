@@ -416,6 +416,14 @@ function coerceEnv(schema: JsonSchema, text: string): Result<unknown, string> {
       if (t === 'false' || t === '0') return ok(false)
       return err('must be true, false, 1 or 0')
     }
+    case 'array':
+      // A comma-separated list (ENTENTE_CORRELATION__WARNINGLISTS=public-dns-v4,rfc1918).
+      return ok(
+        text
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== ''),
+      )
     default:
       return ok(text)
   }

@@ -197,6 +197,33 @@ export const MetricsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const CorrelationSchema = Type.Object(
+  {
+    warninglistsDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        'x-path': true,
+        description:
+          "Directory of MISP warninglists (one sub-directory per list with its list.json: the `lists/` folder of a checkout of " +
+          'https://github.com/MISP/misp-warninglists). Matches on values they list are suppressed. Unset: no warninglists',
+      }),
+    ),
+    warninglists: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        maxItems: 1000,
+        description: 'Warninglists to enable, by directory name (public-dns-v4) or list name; default: every list found',
+      }),
+    ),
+    maxIndicatorsPerValue: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 100,
+      description: 'A value shared by more indicators than this is over-correlated: its matches are suppressed',
+    }),
+  },
+  { additionalProperties: false },
+)
+
 export const ConfigSchema = Type.Object(
   {
     node: NodeSchema,
@@ -206,6 +233,7 @@ export const ConfigSchema = Type.Object(
     taxii: TaxiiSchema,
     transparency: TransparencySchema,
     metrics: MetricsSchema,
+    correlation: CorrelationSchema,
   },
   { additionalProperties: false },
 )
@@ -230,4 +258,5 @@ export interface ConfigOverrides {
   taxii?: Overrides<Config['taxii']> | undefined
   transparency?: Overrides<Config['transparency']> | undefined
   metrics?: Overrides<Config['metrics']> | undefined
+  correlation?: Overrides<Config['correlation']> | undefined
 }

@@ -13,6 +13,8 @@ export const MAX_WARNINGLIST_FILE_BYTES = 64 * 1024 * 1024
 export interface LoadedWarninglists {
   /** Lists in directory-name order. */
   readonly lists: readonly Warninglist[]
+  /** The directory name of each list (same order as `lists`). */
+  readonly directories: readonly string[]
   /** Lists that could not be used, with the reason (the others still load). */
   readonly problems: readonly { readonly path: string; readonly message: string }[]
 }
@@ -21,6 +23,7 @@ export interface LoadedWarninglists {
 export async function loadWarninglists(dir: string): Promise<LoadedWarninglists> {
   const entries = await readdir(dir, { withFileTypes: true })
   const lists: Warninglist[] = []
+  const directories: string[] = []
   const problems: { path: string; message: string }[] = []
   for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, e.name, 'list.json')
@@ -31,7 +34,10 @@ export async function loadWarninglists(dir: string): Promise<LoadedWarninglists>
         continue
       }
       const parsed = parseWarninglist(JSON.parse(await readFile(path, 'utf8')) as unknown)
-      if (parsed.ok) lists.push(parsed.value)
+      if (parsed.ok) {
+        lists.push(parsed.value)
+        directories.push(e.name)
+      }
       else problems.push({ path, message: parsed.error })
     } catch (x) {
       const code = (x as NodeJS.ErrnoException).code
@@ -39,5 +45,5 @@ export async function loadWarninglists(dir: string): Promise<LoadedWarninglists>
       problems.push({ path, message: x instanceof SyntaxError ? `is not JSON: ${x.message}` : (x as Error).message })
     }
   }
-  return { lists, problems }
+  return { lists, directories, problems }
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { authHook } from '../../plugins/auth.js'
+import { alertsRoutes } from './alerts.routes.js'
 import { collectionsRoutes } from './collections.routes.js'
 import type { ApiContext } from './context.js'
 import { importsRoutes } from './imports.routes.js'
@@ -16,7 +17,7 @@ import { usersRoutes } from './users.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', authHook(ctx.services.admin))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes]) {
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes]) {
     await app.register(routes, { ctx })
   }
 }
