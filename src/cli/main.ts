@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerAdmin } from './commands/admin.js'
 import { registerConfig } from './commands/config.js'
+import { registerCorrelate } from './commands/correlate.js'
 import { registerExport } from './commands/export.js'
 import { registerImport } from './commands/import.js'
 import { registerInit } from './commands/init.js'
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerAdmin(program)
   registerLog(program)
   registerPattern(program)
+  registerCorrelate(program)
   registerConfig(program)
   return program
 }
