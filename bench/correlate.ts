@@ -1,0 +1,154 @@
+/**
+ * Correlation benchmark (issue 4, Performance): the service's in-memory structures at scale.
+ *
+ *   node --expose-gc --max-old-space-size=4096 --import tsx bench/correlate.ts [indicators=1000000] [observables=1000000]
+ *
+ * 1. Loads N Maltrail indicators (bench/generate.ts; the cached .bench/maltrail-indicators-N.json
+ *    when present) and builds the ObservableIndex the correlation service keeps; measures its memory.
+ * 2. Correlates M observables one at a time through the index, with the warninglist check the
+ *    service makes for every hit: a mix of the 19,862 ThreatFox IPs (6,703 of them in Maltrail),
+ *    Maltrail values in other spellings, and values that hit nothing.
+ * 3. Full re-correlation as `entente correlate --all` does it in memory: rebuild the index from the
+ *    N indicators, file the M stored observations' values (ObservationValues, what lets a new
+ *    indicator find earlier observations), and run every stored observation through the index.
+ *    Store reads and writes (sightings, alerts) are not included: they are per match, not per object.
+ *
+ * Prints one JSON line. Memory is V8 heap used plus array buffers after a full GC, minus before.
+ */
+import { createReadStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { ObservableIndex } from '../src/core/correlate/observable-index.js'
+import { WarninglistMatcher, kindOf } from '../src/core/correlate/warninglists.js'
+import { loadWarninglists } from '../src/platform/warninglists.js'
+import { ObservationValues } from '../src/services/correlate/observations.js'
+import { SHARED_DATA, generateIndicatorBundle } from './generate.js'
+
+const INDICATORS = Number(process.argv[2] ?? 1_000_000)
+const OBSERVABLES = Number(process.argv[3] ?? 1_000_000)
+const gc = (globalThis as { gc?: () => void }).gc
+if (!gc) throw new Error('run with node --expose-gc')
+const memory = (): number => {
+  gc?.()
+  gc?.()
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+const mb = (b: number) => Math.round(b / 1e5) / 10
+
+interface Ind {
+  readonly id: string
+  readonly pattern: string
+  readonly valid_from: string
+}
+
+// ---- input ------------------------------------------------------------------------------------
+const bundle = await generateIndicatorBundle(INDICATORS, join(import.meta.dirname, '..', '.bench'))
+const indicators: Ind[] = []
+for await (const line of createInterface({ input: createReadStream(bundle), crlfDelay: Infinity })) {
+  const lead = line.startsWith(',') ? line.slice(1) : line
+  const text = lead.endsWith(',') ? lead.slice(0, -1) : lead
+  if (!text.startsWith('{"type":"indicator"')) continue
+  const o = JSON.parse(text) as Ind
+  indicators.push({ id: o.id, pattern: o.pattern, valid_from: o.valid_from })
+  if (indicators.length >= INDICATORS) break
+}
+const threatfox = readFileSync(join(SHARED_DATA, 'iocs', 'threatfox-ioc-ips.txt'), 'utf8').split('\n').filter((l) => l !== '')
+const wl = new WarninglistMatcher((await loadWarninglists(join(SHARED_DATA, 'misp', 'warninglists'))).lists)
+
+/** The value of a simple `[type:value = '…']` pattern (for making observables that hit). */
+function valueOf(pattern: string): { type: string; value: string } | null {
+  const m = /^\[([a-z0-9-]+):value = '((?:[^'\\]|\\.)*)'\]$/.exec(pattern)
+  if (m) return { type: m[1] as string, value: (m[2] as string).replace(/\\(.)/g, '$1') }
+  const p = /dst_ref\.value = '([^']*)'/.exec(pattern)
+  return p ? { type: 'ipv4-addr', value: p[1] as string } : null
+}
+
+// Observables: all ThreatFox IPs, then Maltrail values (upper case, trailing dot for domains) and misses.
+const observables: { type: string; value: string }[] = threatfox.map((value) => ({ type: 'ipv4-addr', value }))
+for (let i = 0; observables.length < OBSERVABLES; i++) {
+  if (i % 2 === 0) {
+    const v = valueOf((indicators[(i * 7919) % indicators.length] as Ind).pattern)
+    if (v) observables.push(v.type === 'domain-name' ? { type: v.type, value: `${v.value.toUpperCase()}.` } : v)
+  } else if (i % 4 === 1) observables.push({ type: 'domain-name', value: `host-${i}.not-listed.example` })
+  else observables.push({ type: 'ipv4-addr', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` })
+}
+const queries = JSON.parse(JSON.stringify(observables)) as { type: string; value: string }[]
+observables.length = 0
+const now = Date.parse('2026-11-01T00:00:00Z')
+
+// ---- 1. build ---------------------------------------------------------------------------------
+function build(): { index: ObservableIndex; ms: number; failed: number } {
+  const started = performance.now()
+  const index = new ObservableIndex()
+  let failed = 0
+  for (const ind of indicators) if (!index.add(ind).ok) failed++
+  return { index, ms: performance.now() - started, failed }
+}
+const before = memory()
+let { index, ms: buildMs, failed } = build()
+const indexBytes = memory() - before
+
+// ---- 2. correlate observables through the index ---------------------------------------------------
+let matches = 0
+let partial = 0
+let suppressed = 0
+let threatfoxHits = 0
+let started = performance.now()
+for (let i = 0; i < queries.length; i++) {
+  const q = queries[i] as { type: string; value: string }
+  const r = index.matchObjects([q], { now })
+  if (r.matches.length > 0) {
+    matches += r.matches.length
+    if (i < threatfox.length) threatfoxHits++
+    for (const m of r.matches) for (const v of m.values) if (wl.match(String(v.value), kindOf(v.objectType, v.path)).length > 0) suppressed++
+  }
+  if (r.partial.length > 0) {
+    partial += r.partial.length
+    if (i < threatfox.length && r.matches.length === 0) threatfoxHits++
+  }
+}
+const correlateMs = performance.now() - started
+
+// ---- 3. full re-correlation (in memory) ------------------------------------------------------------
+index = new ObservableIndex()
+gc()
+started = performance.now()
+;({ index, failed } = build())
+const rebuildMs = performance.now() - started
+const stored = new ObservationValues()
+const obsBefore = memory()
+started = performance.now()
+let reMatches = 0
+for (let i = 0; i < queries.length; i++) {
+  const q = queries[i] as { type: string; value: string }
+  stored.put({ id: `observed-data--${i}`, kind: 'sco', type: q.type, collectionId: 'c', objectSeq: i, reporterOrg: 'o', dateAdded: '2026-11-01T00:00:00.000000Z' }, [q])
+  reMatches += index.matchObjects([q], { now }).matches.length
+}
+const rematchMs = performance.now() - started
+const observationBytes = memory() - obsBefore
+
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'correlate',
+    indicators: indicators.length,
+    notIndexed: failed,
+    observables: queries.length,
+    threatfoxIps: threatfox.length,
+    threatfoxHits,
+    matches,
+    partial,
+    suppressedByWarninglists: suppressed,
+    buildSeconds: Number((buildMs / 1000).toFixed(2)),
+    indexMemoryMB: mb(indexBytes),
+    observablesPerSecond: Math.round(queries.length / (correlateMs / 1000)),
+    recorrelation: {
+      seconds: Number(((rebuildMs + rematchMs) / 1000).toFixed(2)),
+      rebuildSeconds: Number((rebuildMs / 1000).toFixed(2)),
+      observationsSeconds: Number((rematchMs / 1000).toFixed(2)),
+      matches: reMatches,
+      observationValuesMemoryMB: mb(observationBytes),
+    },
+    index: index.stats(),
+  })}\n`,
+)
