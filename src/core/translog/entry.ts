@@ -87,8 +87,37 @@ export const MAX_ENTRY_BYTES = 4096
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
+const str = JSON.stringify
+
+/**
+ * The canonical text of an object entry, written directly: the same bytes as `canonicalize` (RFC 8785
+ * serialises strings exactly as JSON.stringify does, and the keys below are in code-unit order), for
+ * the hot path of ingest, where the generic canonicaliser measured several microseconds per entry.
+ */
+function objectEntryText(e: Extract<LogEntry, { kind: 'object.added' | 'object.removed' }>): string {
+  const by = 'system' in e.by ? `{"system":${str(e.by.system)}}` : `{"org":${str(e.by.org)}${e.by.user === undefined ? '' : `,"user":${str(e.by.user)}`}}`
+  const o = e.object
+  return (
+    `{"at":${str(e.at)},"by":${by},"collection":${str(e.collection)},"kind":${str(e.kind)},` +
+    `"object":{"id":${str(o.id)},${o.revoked === true ? '"revoked":true,' : ''}"sha256":${str(o.sha256)},"type":${str(o.type)},"version":${str(o.version)}},"v":${e.v}}`
+  )
+}
+
 /** The canonical text of an entry (RFC 8785). */
-export const entryText = (e: LogEntry): string => canonicalize(e)
+export const entryText = (e: LogEntry): string => (isPlainObjectEntry(e) ? objectEntryText(e) : canonicalize(e))
+
+const TOP_KEYS = new Set(['v', 'kind', 'at', 'by', 'collection', 'object'])
+const OBJECT_KEYS = new Set(['id', 'type', 'version', 'sha256', 'revoked'])
+const BY_KEYS = new Set(['org', 'user', 'system'])
+
+/** An object entry with exactly the known properties (anything else takes the generic path). */
+function isPlainObjectEntry(e: LogEntry): e is Extract<LogEntry, { kind: 'object.added' | 'object.removed' }> {
+  if (e.kind !== 'object.added' && e.kind !== 'object.removed') return false
+  for (const k of Object.keys(e)) if (!TOP_KEYS.has(k)) return false
+  for (const k of Object.keys(e.object)) if (!OBJECT_KEYS.has(k)) return false
+  for (const k of Object.keys(e.by)) if (!BY_KEYS.has(k)) return false
+  return typeof e.v === 'number'
+}
 
 /** The `leaf_input` bytes of an entry: its canonical JSON in UTF-8. */
 export const encodeEntry = (e: LogEntry): Uint8Array => encoder.encode(entryText(e))
