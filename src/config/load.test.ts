@@ -54,7 +54,13 @@ describe('defaults', () => {
       taxii: { statusRetentionHours: 168, defaultPageSize: 1000, maxPageSize: 10000 },
       transparency: { checkpointIntervalSeconds: 10, witnessIntervalSeconds: 300 },
       metrics: { enabled: true },
+      correlation: { maxIndicatorsPerValue: 100 },
     })
+  })
+
+  it('reads the correlation settings: a warninglists directory resolved like every path, lists as a comma-separated variable', () => {
+    const c = load({ env: { ENTENTE_CORRELATION__WARNINGLISTS_DIR: 'misp/lists', ENTENTE_CORRELATION__WARNINGLISTS: 'public-dns-v4, rfc1918,,', ENTENTE_CORRELATION__MAX_INDICATORS_PER_VALUE: '7' } })
+    expect(c.correlation).toEqual({ warninglistsDir: join(cwd, 'misp', 'lists'), warninglists: ['public-dns-v4', 'rfc1918'], maxIndicatorsPerValue: 7 })
   })
 
   it('puts the signing key beside the SQLite database, or under ./data with PostgreSQL, unless told', () => {
