@@ -107,6 +107,11 @@ describe('ObservableIndex', () => {
     ]
     const both = index.matchObservedData([od(1, 'ipv4-addr--1'), od(2, 'domain-name--1')], { now: NOW, scos })
     expect(both.ok && both.value.matches.map((m) => [m.indicator, m.observations])).toEqual([[id(1), [0, 1]]])
+    const lean = index.matchObservedData([od(1, 'ipv4-addr--1'), od(2, 'domain-name--1')], { now: NOW, scos, partial: false })
+    expect(lean.ok && lean.value.matches.map((m) => [m.indicator, m.observations])).toEqual([[id(1), [0, 1]]])
+    // One observation alone cannot match the AND: with partial: false nothing is reported.
+    const one = index.matchObservedData([od(1, 'ipv4-addr--1')], { now: NOW, scos, partial: false })
+    expect(one.ok && [one.value.matches.length, one.value.partial.length]).toEqual([0, 0])
     expect(index.matchObservedData([{ type: 'observed-data' }], { now: NOW })).toMatchObject({ ok: false, error: { code: 'observation_invalid' } })
   })
 
@@ -285,6 +290,10 @@ describe('ObservableIndex agrees with evaluating every indicator', () => {
           .map((l) => l.id)
           .sort()
         expect(got.matches.map((m) => m.indicator).sort()).toEqual(expected)
+        // Without partial results: the same matches, and no partial list.
+        const lean = index.matchObjects(objects, { now: NOW, partial: false })
+        expect(lean.matches.map((m) => m.indicator).sort()).toEqual(expected)
+        expect(lean.partial).toEqual([])
         for (const m of got.matches) seen[m.via]++
         seen.partial += got.partial.length
         if (got.matches.length === 0) seen.none++

@@ -127,6 +127,12 @@ export interface QueryOptions {
   readonly now: number
   /** Override of INDEX_LIMITS.maxEvaluationsPerQuery. */
   readonly maxEvaluations?: number
+  /**
+   * Report partial hits (default true). With false, a candidate that cannot match because the query
+   * has no object of a type its pattern needs is dropped at the probe: the common case of a bare
+   * address hitting many address-and-port patterns costs nothing then.
+   */
+  readonly partial?: boolean
 }
 
 const NOTHING: CorrelationResult = Object.freeze({ matches: [], partial: [], errors: [], truncated: false })
@@ -403,8 +409,10 @@ export class ObservableIndex {
   matchObjects(objects: readonly unknown[], options: QueryOptions): CorrelationResult {
     if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
     const q = new Query(options.now)
-    if (objects.length === 1) this.probeObject(objects[0], 0, q)
-    else for (const o of Object.values(objectsById(objects))) this.probeObject(o, 0, q)
+    q.wantPartial = options.partial !== false
+    const probed = objects.length === 1 ? objects : Object.values(objectsById(objects))
+    if (!q.wantPartial) for (const o of probed) if (isObject(o) && typeof o.type === 'string' && !q.types.includes(o.type)) q.types.push(o.type)
+    for (const o of probed) this.probeObject(o, 0, q)
     if (q.hits === null && this.fallback.size === 0) return NOTHING
     q.objects = objects
     return this.finish(q, options)
@@ -428,10 +436,11 @@ export class ObservableIndex {
     }
     const q = new Query(options.now)
     q.forms = forms.value
-    observed.forEach((od, i) => {
-      if (!isObject(od)) return
-      // The same objects the matcher sees: the `objects` dictionary, then resolvable `object_refs`.
+    q.wantPartial = options.partial !== false
+    const perObservation = observed.map((od) => {
       const objects = new Map<string, unknown>()
+      if (!isObject(od)) return objects
+      // The same objects the matcher sees: the `objects` dictionary, then resolvable `object_refs`.
       if (isObject(od.objects)) for (const [k, v] of Object.entries(od.objects)) objects.set(k, v)
       if (Array.isArray(od.object_refs)) {
         for (const ref of od.object_refs as unknown[]) {
@@ -440,6 +449,11 @@ export class ObservableIndex {
           if (sco !== undefined) objects.set(ref, sco)
         }
       }
+      return objects
+    })
+    if (!q.wantPartial)
+      for (const objects of perObservation) for (const o of objects.values()) if (isObject(o) && typeof o.type === 'string' && !q.types.includes(o.type)) q.types.push(o.type)
+    perObservation.forEach((objects, i) => {
       for (const o of objects.values()) this.probeObject(o, i, q)
     })
     return ok(this.finish(q, options))
@@ -451,7 +465,16 @@ export class ObservableIndex {
     return this.mode[slot] !== FREE && (this.validFrom[slot] as number) <= now && now < (this.validUntil[slot] as number)
   }
 
+  /** True when the query has an object of a type the slot's pattern needs (else it cannot match). */
+  private typesPresent(slot: number, types: readonly string[]): boolean {
+    const needs = this.typeSets[this.typeSetOf[slot] as number] as readonly string[]
+    for (const t of needs) if (types.includes(t)) return true
+    return false
+  }
+
   private record(q: Query, slot: number, value: IndexedValue, obs: number): void {
+    // Without partial results, a candidate that cannot match is not worth remembering (types are known up front then).
+    if (!q.wantPartial && this.mode[slot] !== EXACT && !this.typesPresent(slot, q.types)) return
     const hits = (q.hits ??= new Map())
     let h = hits.get(slot)
     if (!h) hits.set(slot, (h = { values: [], observations: [] }))
@@ -559,7 +582,7 @@ export class ObservableIndex {
     const m = matchEitherForm(this.formsOf(slot), f.value)
     if (!m.ok) r.errors.push({ indicator: this.ids[slot] as string, error: m.error })
     else if (m.value.matched) r.matches.push(this.matchOf(slot, via, hit?.values ?? [], m.value.observations))
-    else if (hit) r.partial.push(this.partialOf(slot, hit.values))
+    else if (hit && q.wantPartial) r.partial.push(this.partialOf(slot, hit.values))
   }
 
   private finish(q: Query, options: QueryOptions): CorrelationResult {
@@ -572,10 +595,7 @@ export class ObservableIndex {
           continue
         }
         // A pattern needs an object of a type it names: without one it cannot match (no evaluation).
-        const needs = this.typeSets[this.typeSetOf[slot] as number] as readonly string[]
-        let present = false
-        for (const t of needs) if (q.types.includes(t)) present = true
-        if (present) this.evaluate(q, r, slot, 'index', hit)
+        if (this.typesPresent(slot, q.types)) this.evaluate(q, r, slot, 'index', hit)
         else r.partial.push(this.partialOf(slot, hit.values))
       }
     }
@@ -751,6 +771,8 @@ function objectsById(objects: readonly unknown[]): Record<string, unknown> {
 class Query {
   hits: Map<number, Hit> | null = null
   readonly types: string[] = []
+  /** Collect partial hits (QueryOptions.partial); when false, `types` is filled before probing. */
+  wantPartial = true
   /** For matchObjects: the SCOs of the one observation. */
   objects: readonly unknown[] | null = null
   forms: ObservationForms | null = null

@@ -290,8 +290,8 @@ export function makeCorrelateService(deps: CorrelateDeps) {
 
   /** Runs an observation through an index. */
   function matchIn(idx: ObservableIndex, obs: Observation, now: number): CorrelationResult | null {
-    if (obs.rec.kind === 'sco') return idx.matchObjects(obs.scos, { now })
-    const r = idx.matchObservedData(obs.observed, { now, scos: obs.scos })
+    if (obs.rec.kind === 'sco') return idx.matchObjects(obs.scos, { now, partial: false })
+    const r = idx.matchObservedData(obs.observed, { now, scos: obs.scos, partial: false })
     return r.ok ? r.value : null
   }
 
