@@ -15,6 +15,7 @@
  * For brackets where `extractLookups` already has a cover, that cover is kept.
  */
 import type { Comparison, ComparisonExpression, ObservationBracket, Pattern } from '../pattern/ast.js'
+import { flattenChain } from '../pattern/ast.js'
 import { extractLookups, type ExactLookup, type PatternLookups } from '../pattern/extract.js'
 import { canonicalValue, isRefValuePath, ruleByShape } from './normalise.js'
 
@@ -46,13 +47,7 @@ function leafLookups(c: Comparison): readonly ExactLookup[] | null {
 /** A cover of a comparison expression (AND: either side's; OR: both sides' or none). */
 function coverOf(e: ComparisonExpression): readonly ExactLookup[] | null {
   if (e.kind === 'comparison') return leafLookups(e)
-  const operands: ComparisonExpression[] = []
-  const stack: ComparisonExpression[] = [e]
-  while (stack.length > 0) {
-    const x = stack.pop() as ComparisonExpression
-    if (x.kind === e.kind) stack.push(x.right, x.left)
-    else operands.push(x)
-  }
+  const operands = flattenChain(e)
   if (e.kind === 'and') {
     for (const o of operands) {
       const c = coverOf(o)

@@ -21,6 +21,7 @@
  * to observed objects, so that matching the two canonical forms means "equal up to these forms".
  */
 import type { Comparison, ComparisonExpression, KeyStep, Literal, ObservationExpression, Pattern } from '../pattern/ast.js'
+import { flattenChain } from '../pattern/ast.js'
 import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
 
 /** How a property's values are canonicalised. */
@@ -258,13 +259,7 @@ function canonicalComparison(c: Comparison): Comparison {
 function canonicalComparisonExpression(e: ComparisonExpression): ComparisonExpression {
   if (e.kind === 'comparison') return canonicalComparison(e)
   // Same-operator chains can be thousands long: flatten iteratively, rebuild left-deep.
-  const operands: ComparisonExpression[] = []
-  const stack: ComparisonExpression[] = [e]
-  while (stack.length > 0) {
-    const x = stack.pop() as ComparisonExpression
-    if (x.kind === e.kind) stack.push(x.right, x.left)
-    else operands.push(x)
-  }
+  const operands = flattenChain(e)
   const mapped = operands.map(canonicalComparisonExpression)
   if (mapped.every((m, i) => m === operands[i])) return e
   let acc = mapped[0] as ComparisonExpression

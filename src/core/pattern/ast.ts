@@ -192,6 +192,21 @@ export type PatternNode = Pattern | ObservationExpression | Qualifier | Comparis
  * A deep copy of a tree with every `span` removed, for comparing trees by structure only
  * (e.g. `expect(stripSpans(parse(print(a)))).toEqual(stripSpans(a))`).
  */
+/**
+ * The operands of a chain of one boolean operator (`a AND b AND c` → [a, b, c]), left to right,
+ * flattened iteratively: same-operator chains can be thousands long (OR lists of indicators).
+ */
+export function flattenChain(e: ComparisonBinary): ComparisonExpression[] {
+  const operands: ComparisonExpression[] = []
+  const stack: ComparisonExpression[] = [e]
+  while (stack.length > 0) {
+    const x = stack.pop() as ComparisonExpression
+    if (x.kind === e.kind) stack.push((x as ComparisonBinary).right, (x as ComparisonBinary).left)
+    else operands.push(x)
+  }
+  return operands
+}
+
 export function stripSpans<T>(node: T): unknown {
   const copy = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(copy)

@@ -26,6 +26,7 @@ import type { Result } from '../shared/result.js'
 import { err, ok } from '../shared/result.js'
 import { parseStixTimestamp } from '../stix/time.js'
 import type { Comparison, ComparisonExpression, ObjectPath, ObservationBracket, ObservationExpression, Pattern } from './ast.js'
+import { flattenChain } from './ast.js'
 import { networkContains, parseIpOrCidr, type IpNetwork } from './ip.js'
 import { PATTERN_LIMITS, type MatchError } from './limits.js'
 import { compileRegex, type CompiledRegex } from './regex.js'
@@ -303,13 +304,7 @@ class Evaluator {
   roots(e: ComparisonExpression, obs: Observation): Set<string> {
     if (e.kind === 'comparison') return this.comparisonRoots(e, obs)
     // Flatten same-operator chains iteratively (OR lists of indicators can be long).
-    const operands: ComparisonExpression[] = []
-    const stack: ComparisonExpression[] = [e]
-    while (stack.length > 0) {
-      const x = stack.pop() as ComparisonExpression
-      if (x.kind === e.kind) stack.push(x.right, x.left)
-      else operands.push(x)
-    }
+    const operands = flattenChain(e)
     if (e.kind === 'or') {
       const acc = new Set<string>()
       for (const x of operands) for (const k of this.roots(x, obs)) acc.add(k)
