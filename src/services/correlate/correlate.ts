@@ -99,8 +99,9 @@ interface IndicatorMeta {
   readonly name: string | null
   readonly validFrom: number
   readonly validUntil: number | undefined
-  /** As written, for re-indexing in a temporary index. */
-  readonly validity: { readonly valid_from?: string; readonly valid_until?: string }
+  /** valid_from / valid_until as written, for re-indexing in a temporary index (strings, not an object per indicator). */
+  readonly validFromText: string | undefined
+  readonly validUntilText: string | undefined
   readonly confidence: number | undefined
   lastSighting: number | undefined
 }
@@ -187,6 +188,14 @@ export function makeCorrelateService(deps: CorrelateDeps) {
   // ---- indicators ------------------------------------------------------------------------------
 
   /** Indexes (or replaces, or removes) an indicator version; returns true when it is now indexed. */
+  const interned = new Map<string, string>()
+  const intern = (s: string): string => {
+    const known = interned.get(s)
+    if (known !== undefined) return known
+    if (interned.size < 100_000) interned.set(s, s)
+    return s
+  }
+
   function putIndicator(o: JsonObject, collectionId: string, owner: string): boolean {
     const id = str(o.id)
     const pattern = str(o.pattern)
@@ -211,14 +220,16 @@ export function makeCorrelateService(deps: CorrelateDeps) {
       return false
     }
     meta.set(id, {
-      collectionId,
-      owner,
+      // A handful of distinct collections and organisations: one string each, not one per indicator.
+      collectionId: intern(collectionId),
+      owner: intern(owner),
       version,
       pattern,
       name: str(o.name) ?? null,
       validFrom: ms(o.valid_from) ?? ms(o.created) ?? 0,
       validUntil: ms(o.valid_until),
-      validity,
+      validFromText: validity.valid_from,
+      validUntilText: validity.valid_until,
       confidence: typeof o.confidence === 'number' ? o.confidence : undefined,
       lastSighting: known?.lastSighting,
     })
@@ -527,7 +538,12 @@ export function makeCorrelateService(deps: CorrelateDeps) {
       if (!m) continue
       const parsed = parsePattern(m.pattern)
       if (!parsed.ok) continue
-      temp.add({ id, pattern: parsed.value, ...m.validity })
+      temp.add({
+        id,
+        pattern: parsed.value,
+        ...(m.validFromText === undefined ? {} : { valid_from: m.validFromText }),
+        ...(m.validUntilText === undefined ? {} : { valid_until: m.validUntilText }),
+      })
       const found = observations.candidates(patternProbes(parsed.value), CORRELATION_LIMITS.maxUnboundedScan)
       if (found === null) {
         log.warn({ indicator: id }, 'indicator without an indexable value not checked against the stored observations (too many)')
