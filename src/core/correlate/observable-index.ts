@@ -493,16 +493,30 @@ export class ObservableIndex {
     } else for (const s of cell) if (this.isLive(s, q.now)) this.record(q, s, value, obs)
   }
 
+  /** The canonical form of the probed object's `value` under `rule`, computed once per object (see probeObject). */
+  private valueRule: CanonicalRule | undefined
+  private valueCanonical: Key = ''
+  private canonicalOfValue(rule: CanonicalRule, v: string | number): Key {
+    if (this.valueRule !== rule) {
+      this.valueRule = rule
+      this.valueCanonical = canonicalValue(rule, v)
+    }
+    return this.valueCanonical
+  }
+
   private probeObject(o: unknown, obs: number, q: Query): void {
     if (!isObject(o) || typeof o.type !== 'string') return
     const type = o.type
     if (!q.types.includes(type)) q.types.push(type)
+    // The canonical `value` is computed once per object (an address or URL parse is the costly part
+    // of a probe, and both the typed and the reference probes need it).
+    this.valueRule = undefined
     const probes = this.probes.get(type)
     if (probes) {
       for (const p of probes) {
         const v = o[p.prop]
         if (typeof v !== 'string' && typeof v !== 'number') continue
-        const k = canonicalValue(p.rule, v)
+        const k = p.prop === 'value' ? this.canonicalOfValue(p.rule, v) : canonicalValue(p.rule, v)
         this.probeCell((this.maps[p.m] as Map<Key, Values>).get(k), p.m, k, obs, q)
       }
     }
@@ -511,7 +525,7 @@ export class ObservableIndex {
       // Values reached through references (cover.ts): as given and in the type's canonical form.
       const m = (any[0] as Probe).m
       const map = this.maps[m] as Map<Key, Values>
-      const canonical = canonicalValue(ruleFor(type, 'value'), o.value)
+      const canonical = this.canonicalOfValue(ruleFor(type, 'value'), o.value)
       this.probeCell(map.get(o.value), m, o.value, obs, q, type)
       if (canonical !== o.value) this.probeCell(map.get(canonical), m, canonical, obs, q, type)
     }

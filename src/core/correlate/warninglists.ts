@@ -254,6 +254,10 @@ export class WarninglistMatcher {
   private readonly hostnames = new Map<string, number | number[]>()
   private readonly cidrs = new PrefixTrie()
   private readonly substrings = new SubstringAutomaton()
+  /** The value kinds some substring list applies to: other kinds skip the substring search. */
+  private substringKinds = 0
+  /** The same for regex lists. */
+  private regexKinds = 0
   private readonly regexes: { readonly entry: number; readonly re: CompiledRegex }[] = []
   private readonly statsValue: { ignored: number; skippedRegexes: number }
 
@@ -288,6 +292,7 @@ export class WarninglistMatcher {
             break
           case 'substring':
             this.substrings.add(text.toLowerCase(), entry)
+            this.substringKinds |= this.kindMask[li] as number
             break
           case 'hostname': {
             const h = hostnameEntry(text)
@@ -307,7 +312,10 @@ export class WarninglistMatcher {
               break
             }
             const re = compileRegex(text)
-            if (re.ok) this.regexes.push({ entry, re: re.value })
+            if (re.ok) {
+              this.regexes.push({ entry, re: re.value })
+              this.regexKinds |= this.kindMask[li] as number
+            }
             else ignored++
             break
           }
@@ -347,11 +355,11 @@ export class WarninglistMatcher {
     const net = ipText === null ? null : parseIpOrCidr(ipText)
     if (net) for (const e of this.cidrs.containing(net)) found.add(e)
     const text = lower.length > WARNINGLIST_LIMITS.maxValueLength ? lower.slice(0, WARNINGLIST_LIMITS.maxValueLength) : lower
-    if (this.substrings.size > 1) this.substrings.search(text, found)
+    if (this.substrings.size > 1 && (this.substringKinds & bit) !== 0) this.substrings.search(text, found)
     // A cut value could match an anchored expression the whole value does not: longer values are
     // not checked against regex lists, and a search that runs out of steps counts as no match
     // (fail open: a warninglist must never hide an alert it cannot decide).
-    if (this.regexes.length > 0 && value.length <= WARNINGLIST_LIMITS.maxValueLength) {
+    if (this.regexes.length > 0 && (this.regexKinds & bit) !== 0 && value.length <= WARNINGLIST_LIMITS.maxValueLength) {
       const budget = { remaining: WARNINGLIST_LIMITS.regexStepsPerValue }
       for (const r of this.regexes) {
         if (budget.remaining <= 0) break
@@ -360,6 +368,7 @@ export class WarninglistMatcher {
       }
     }
     const byList = new Map<number, WarninglistHit>()
+    if (found.size === 0) return []
     for (const e of [...found].sort((a, b) => a - b)) {
       const li = this.entryList[e] as number
       if (((this.kindMask[li] as number) & bit) === 0 || byList.has(li)) continue
