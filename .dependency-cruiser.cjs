@@ -19,7 +19,8 @@ module.exports = {
     only('http/', ['http/', 'services/', 'contract/', 'core/', 'store/port\\.ts'], 'HTTP adapters translate and call services'),
     only('platform/', ['platform/', 'core/', 'services/deps\\.ts', 'services/pipeline/preparer\\.ts'], 'platform implements service ports with node:*'),
     only('config/', ['config/', 'core/shared/'], 'config depends on nothing but core/shared'),
-    only('cli/', ['cli/', 'app/', 'services/', 'core/', 'contract/', 'config/', 'platform/', 'store/port\\.ts'], 'the CLI goes through app and services, never store adapters or HTTP internals'),
+    only('federation/', ['federation/', 'services/', 'core/', 'contract/', 'platform/', 'store/port\\.ts'], 'federation adapters (TAXII client, scheduler) call services, never store adapters or HTTP internals'),
+    only('cli/', ['cli/', 'app/', 'services/', 'core/', 'contract/', 'config/', 'platform/', 'federation/', 'store/port\\.ts'], 'the CLI goes through app and services, never store adapters or HTTP internals'),
     {
       name: 'core-no-node-builtins',
       comment: 'core must stay browser-safe: no node:* modules',
