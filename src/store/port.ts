@@ -544,6 +544,91 @@ export interface AlertStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Web sign-in (issue 6): passwords and cookie sessions; the explorer's search
+
+export interface WebSession {
+  readonly userId: string
+  readonly createdAt: string
+  readonly lastSeenAt: string
+  /** Ends unless used again before this (pushed forward by `touch`). */
+  readonly idleExpiresAt: string
+  /** Ends at this time whatever the use (absolute lifetime). */
+  readonly expiresAt: string
+  readonly revokedAt: string | null
+}
+
+/** A live session found by the hash of its id, with the user and organisation it acts for. */
+export interface SessionPrincipal {
+  readonly session: WebSession
+  readonly user: User
+  readonly org: Organisation
+}
+
+export interface SessionStore {
+  /** Stores a session by the SHA-256 of its random id; the id itself is never stored. */
+  create(idHash: Uint8Array, session: WebSession): Promise<Result<WebSession>>
+  /** The session with this id hash if it is live at `now` (not revoked, neither expiry passed, user not disabled). */
+  findActive(idHash: Uint8Array, now: string): Promise<SessionPrincipal | null>
+  /** Records use: sets `lastSeenAt` and pushes `idleExpiresAt` forward (never past `expiresAt`). */
+  touch(idHash: Uint8Array, at: string, idleExpiresAt: string): Promise<void>
+  /** Ends one session (sign-out); true when a live one was ended. */
+  revoke(idHash: Uint8Array, at: string): Promise<boolean>
+  /** Ends every live session of a user (disabled, new password); returns how many. */
+  revokeUser(userId: string, at: string): Promise<number>
+  /** Sets (or clears, with null) a user's password hash. */
+  setPasswordHash(userId: string, passwordHash: string | null): Promise<Result<User>>
+  /** Deletes sessions that ended before `before`; returns how many. */
+  purge(before: string): Promise<number>
+}
+
+/** A keyset position in the newest-first search order. */
+export interface SearchPosition {
+  readonly dateAdded: string
+  readonly seq: number
+}
+
+/**
+ * The explorer's search over one collection: latest versions, newest first, filtered. Every filter is
+ * optional. `text` matches the object's JSON case-insensitively (ASCII); `marking` an id among its
+ * `object_marking_refs`; `source` its `created_by_ref`.
+ */
+export interface SearchQuery {
+  readonly collectionId: string
+  readonly types?: readonly string[]
+  readonly marking?: string
+  readonly source?: string
+  /** date_added at or after / strictly before (stored timestamp form). */
+  readonly addedFrom?: string
+  readonly addedBefore?: string
+  readonly text?: string
+  /** Strictly older than this position. */
+  readonly before?: SearchPosition
+  /** At least 1. */
+  readonly limit: number
+  /**
+   * The most memberships one call examines: a page may hold fewer than `limit` items (even none) with
+   * `more` true and `next` set, so that a selective filter never scans a million rows in one request.
+   */
+  readonly scanLimit: number
+}
+
+export interface SearchHit {
+  readonly seq: number
+  readonly dateAdded: string
+  readonly json: string
+}
+
+export interface SearchPage {
+  readonly items: readonly SearchHit[]
+  /** Where the next call resumes, or null at the end. */
+  readonly next: SearchPosition | null
+}
+
+export interface SearchStore {
+  objects(q: SearchQuery): Promise<SearchPage>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Everything a transaction can reach. */
@@ -560,6 +645,8 @@ export interface Tx {
   readonly witness: WitnessStore
   readonly audit: AuditStore
   readonly alerts: AlertStore
+  readonly sessions: SessionStore
+  readonly search: SearchStore
 }
 
 /** Engine differences, named (Kysely's DialectAdapter idea). */

@@ -14,6 +14,7 @@ import { objectTests } from './objects.js'
 import { queryTests } from './queries.js'
 import { recordTests } from './records.js'
 import { transactionTests } from './transactions.js'
+import { webTests } from './web.js'
 
 export function describeStoreConformance(dialect: string, open: () => Promise<Store>): void {
   describe(`store conformance: ${dialect}`, () => {
@@ -47,5 +48,6 @@ export function describeStoreConformance(dialect: string, open: () => Promise<St
     transactionTests(s)
     recordTests(s)
     alertTests(s)
+    webTests(s)
   })
 }

@@ -23,6 +23,8 @@ import { makeStatusRepo } from './repos/statuses.js'
 import { makeTokenRepo } from './repos/tokens.js'
 import { makeUserRepo } from './repos/users.js'
 import { makeWitnessRepo } from './repos/witness.js'
+import { makeSearchRepo } from './repos/search.js'
+import { makeSessionRepo } from './repos/sessions.js'
 
 /** Runs a check before every query built on the Kysely instance it is attached to. */
 class GuardPlugin implements KyselyPlugin {
@@ -55,6 +57,8 @@ export function makeRepos(ctx: RepoContext): Tx {
     witness: makeWitnessRepo(ctx),
     audit: makeAuditRepo(ctx),
     alerts: makeAlertRepo(ctx),
+    sessions: makeSessionRepo(ctx),
+    search: makeSearchRepo(ctx),
   }
 }
 
