@@ -629,6 +629,167 @@ export interface SearchStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Federation (issue 5): peer nodes, vendor feeds, invitations, origins of received versions
+
+/** How this node authenticates to a peer or feed. Stored as given: the node must present it. */
+export type PeerAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+
+/** An organisation of a peer node, as the peer announced it (its STIX identity id is what objects name). */
+export interface PeerOrganisation {
+  readonly name: string
+  readonly identityId: string
+}
+
+/**
+ * `pending`: registered, fingerprint not approved yet; `approved`: syncing; `key-changed`: the peer
+ * presented another key (sync stopped until re-approved); `fork`: its log showed two histories;
+ * `active`: a feed; `removed`: kept for history, never synced.
+ */
+export type PeerStatus = 'pending' | 'approved' | 'key-changed' | 'fork' | 'active' | 'removed'
+export const PEER_STATUSES: readonly PeerStatus[] = ['pending', 'approved', 'key-changed', 'fork', 'active', 'removed']
+
+/** Where the next pull starts: TAXII `added_after` and, inside a run of pages, the server's `next`. */
+export interface SyncCursor {
+  readonly addedAfter: string | null
+  readonly next: string | null
+}
+
+export interface PeerStats {
+  readonly lastAttemptAt: string | null
+  readonly lastSuccessAt: string | null
+  readonly lastError: string | null
+  /** Consecutive failed attempts (0 after a success): drives the backoff. */
+  readonly failures: number
+  readonly nextAttemptAt: string | null
+  readonly received: number
+  readonly duplicates: number
+  readonly rejected: number
+  /** Versions offered to the peer (added to its per-peer collection). */
+  readonly published: number
+  /** The newest date_added the peer reported for what was pulled (its clock). */
+  readonly remoteLastAdded: string | null
+}
+
+/** A peer node (`kind: 'node'`) or a plain TAXII 2.1 feed (`kind: 'feed'`). */
+export interface Peer {
+  readonly id: string
+  readonly kind: 'node' | 'feed'
+  /** Unique local name (what the administrator types). */
+  readonly name: string
+  /** The node's base URL, or the feed's API root URL. */
+  readonly url: string
+  /** TAXII API root URL to pull from. */
+  readonly apiRoot: string
+  /** The collection to pull from (the peer's per-peer collection for this node), once known. */
+  readonly remoteCollection: string | null
+  readonly auth: PeerAuth
+  /** Checkpoint origin (key name) of a node peer. */
+  readonly origin: string | null
+  /** The pinned Ed25519 public key (32 bytes) of a node peer. */
+  readonly publicKey: Uint8Array | null
+  /** Another key the peer presented since it was pinned (status `key-changed`). */
+  readonly presentedKey: Uint8Array | null
+  readonly status: PeerStatus
+  readonly organisations: readonly PeerOrganisation[]
+  /** The local organisation and user (system principal) the peer reads as. */
+  readonly localOrgId: string | null
+  readonly localUserId: string | null
+  /** The per-peer collection the peer reads here. */
+  readonly outboundCollectionId: string | null
+  /** Where objects received from the peer are stored. */
+  readonly inboundCollectionId: string
+  /** Feeds: the marking given to objects that arrive without one. */
+  readonly defaultMarking: string | null
+  readonly createdAt: string
+  readonly approvedAt: string | null
+  readonly cursor: SyncCursor
+  /** Membership seq (local collections) up to which objects were offered to the peer. */
+  readonly publishSeq: number
+  readonly stats: PeerStats
+}
+
+export type PeerPatch = Partial<
+  Pick<Peer, 'url' | 'apiRoot' | 'remoteCollection' | 'auth' | 'origin' | 'publicKey' | 'presentedKey' | 'status' | 'organisations' | 'approvedAt' | 'localOrgId' | 'localUserId' | 'outboundCollectionId'>
+>
+
+export interface PeerInvitation {
+  readonly id: string
+  readonly name: string | null
+  readonly createdAt: string
+  readonly expiresAt: string
+  readonly usedAt: string | null
+  readonly peerId: string | null
+}
+
+/** A membership of a local collection not yet offered to a peer, with its stored version. */
+export interface PendingMember {
+  readonly seq: number
+  readonly collectionId: string
+  readonly version: NewObjectVersion
+  /** The version was received from some peer or feed (it would be relayed). */
+  readonly relayed: boolean
+}
+
+export interface ObjectOrigin {
+  readonly stixId: string
+  readonly versionKey: string
+  readonly peerId: string
+  readonly verified: boolean
+  readonly receivedAt: string
+}
+
+export interface PeerStore {
+  /** Fails with `conflict` when the name is taken. */
+  create(peer: Peer): Promise<Result<Peer>>
+  get(id: string): Promise<Peer | null>
+  /** By id or by name. */
+  find(idOrName: string): Promise<Peer | null>
+  /** The peer whose system principal is this user. */
+  findByUser(userId: string): Promise<Peer | null>
+  list(): Promise<Peer[]>
+  update(id: string, patch: PeerPatch): Promise<Peer | null>
+  /** Records the outcome of a sync attempt (backoff state, last error). */
+  recordAttempt(id: string, a: { readonly at: string; readonly success: boolean; readonly error: string | null; readonly failures: number; readonly nextAttemptAt: string | null }): Promise<void>
+  /**
+   * Moves the cursor from `from` to `to` and adds the counts, only when the stored cursor still is
+   * `from` (compare-and-set): false when another sync moved it. Call in the batch's transaction.
+   */
+  advanceCursor(
+    id: string,
+    from: SyncCursor,
+    to: SyncCursor,
+    counts: { readonly received: number; readonly duplicates: number; readonly rejected: number },
+    remoteLastAdded: string | null,
+  ): Promise<boolean>
+  /** Resets the cursor (pull everything again; duplicates are recognised). */
+  resetCursor(id: string): Promise<void>
+  /**
+   * Locks the peer row until the transaction ends (PostgreSQL row lock; SQLite has one writer) and
+   * returns its publish position: publishing to one peer is serialised across processes.
+   */
+  lockPublish(id: string): Promise<number>
+  setPublished(id: string, seq: number, added: number): Promise<void>
+  /**
+   * Memberships after `afterSeq` of every collection except `excludeCollections`, in seq order, leaving
+   * out versions received from `peerId` (never offered back). At most `limit`.
+   */
+  pending(q: { readonly peerId: string; readonly afterSeq: number; readonly excludeCollections: readonly string[]; readonly limit: number }): Promise<PendingMember[]>
+  /** The highest membership seq of the store (0 when empty). */
+  maxMemberSeq(): Promise<number>
+  /** Records where versions came from (ignores rows already recorded). */
+  recordOrigins(rows: readonly ObjectOrigin[]): Promise<void>
+  originsOf(stixId: string, versionKey: string): Promise<ObjectOrigin[]>
+  addInvitation(inv: PeerInvitation, secretHash: Uint8Array): Promise<void>
+  /** The invitation with this id and secret hash, used or not. */
+  findInvitation(id: string, secretHash: Uint8Array): Promise<PeerInvitation | null>
+  /** Marks an invitation used (compare-and-set): false when it was used already or has expired at `at`. */
+  useInvitation(id: string, at: string, peerId: string): Promise<boolean>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Everything a transaction can reach. */
@@ -645,6 +806,7 @@ export interface Tx {
   readonly witness: WitnessStore
   readonly audit: AuditStore
   readonly alerts: AlertStore
+  readonly peers: PeerStore
   readonly sessions: SessionStore
   readonly search: SearchStore
 }

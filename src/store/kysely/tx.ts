@@ -23,6 +23,7 @@ import { makeStatusRepo } from './repos/statuses.js'
 import { makeTokenRepo } from './repos/tokens.js'
 import { makeUserRepo } from './repos/users.js'
 import { makeWitnessRepo } from './repos/witness.js'
+import { makePeerRepo } from './repos/peers.js'
 import { makeSearchRepo } from './repos/search.js'
 import { makeSessionRepo } from './repos/sessions.js'
 
@@ -57,6 +58,7 @@ export function makeRepos(ctx: RepoContext): Tx {
     witness: makeWitnessRepo(ctx),
     audit: makeAuditRepo(ctx),
     alerts: makeAlertRepo(ctx),
+    peers: makePeerRepo(ctx),
     sessions: makeSessionRepo(ctx),
     search: makeSearchRepo(ctx),
   }
