@@ -11,6 +11,7 @@ import type { Store } from '../port.js'
 import { adminTests } from './admin.js'
 import { alertTests } from './alerts.js'
 import { objectTests } from './objects.js'
+import { peerTests } from './peers.js'
 import { queryTests } from './queries.js'
 import { recordTests } from './records.js'
 import { transactionTests } from './transactions.js'
@@ -48,6 +49,7 @@ export function describeStoreConformance(dialect: string, open: () => Promise<St
     transactionTests(s)
     recordTests(s)
     alertTests(s)
+    peerTests(s)
     webTests(s)
   })
 }

@@ -270,64 +270,6 @@ export interface FederationOriginsTable {
   received_at: string
 }
 
-/** Federation (0004-federation): peer nodes and vendor feeds, invitations, origins of received versions. */
-export interface PeersTable {
-  id: string
-  /** CHECK: node | feed. */
-  kind: string
-  name: string
-  url: string
-  api_root: string
-  remote_collection: string | null
-  /** JSON text: PeerAuth. */
-  auth: string
-  origin: string | null
-  public_key: Uint8Array | null
-  presented_key: Uint8Array | null
-  /** CHECK: pending | approved | key-changed | fork | active | removed. */
-  status: string
-  /** JSON text: PeerOrganisation[]. */
-  organisations: string
-  local_org_id: string | null
-  local_user_id: string | null
-  outbound_collection_id: string | null
-  inbound_collection_id: string
-  default_marking: string | null
-  created_at: string
-  approved_at: string | null
-  cursor_added_after: string | null
-  cursor_next: string | null
-  publish_seq: Generated<number>
-  last_attempt_at: string | null
-  last_success_at: string | null
-  last_error: string | null
-  failures: Generated<number>
-  next_attempt_at: string | null
-  received: Generated<number>
-  duplicates: Generated<number>
-  rejected: Generated<number>
-  published: Generated<number>
-  remote_last_added: string | null
-}
-
-export interface PeerInvitationsTable {
-  id: string
-  secret_hash: Uint8Array
-  name: string | null
-  created_at: string
-  expires_at: string
-  used_at: string | null
-  peer_id: string | null
-}
-
-export interface FederationOriginsTable {
-  stix_id: string
-  version_key: string
-  peer_id: string
-  verified: IntBool
-  received_at: string
-}
-
 export interface DB {
   organisations: OrganisationsTable
   users: UsersTable
@@ -347,9 +289,6 @@ export interface DB {
   witness_logs: WitnessLogsTable
   witnessed_checkpoints: WitnessedCheckpointsTable
   alerts: AlertsTable
-  peers: PeersTable
-  peer_invitations: PeerInvitationsTable
-  federation_origins: FederationOriginsTable
   peers: PeersTable
   peer_invitations: PeerInvitationsTable
   federation_origins: FederationOriginsTable
