@@ -790,6 +790,121 @@ export interface PeerStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Joint cases (issue 6): an index derived from the case objects stored as versions, and webhooks
+
+/** The list fields of a case's latest version (timestamps in stored form). */
+export interface CaseIndexRow {
+  readonly caseId: string
+  readonly collectionId: string
+  readonly title: string
+  readonly status: string
+  readonly severity: string
+  /** The lead organisation's STIX identity id. */
+  readonly leadRef: string
+  readonly tlp: string
+  readonly created: string
+  readonly modified: string
+  /** Every organisation identity taking part (the lead included): the read filter of listings. */
+  readonly orgRefs: readonly string[]
+}
+
+/** One object of a case (the case itself, a task, note, request or offer) and its latest version. */
+export interface CaseMember {
+  readonly stixId: string
+  readonly caseId: string
+  readonly type: string
+  /** Stored timestamp form. */
+  readonly created: string
+  /** Stored timestamp form of the latest version: the optimistic-concurrency head. */
+  readonly modified: string
+}
+
+export interface CaseListQuery {
+  /** Only cases in which one of these organisation identities takes part; absent: every case. */
+  readonly orgRefs?: readonly string[]
+  readonly statuses?: readonly string[]
+  readonly severities?: readonly string[]
+  readonly leadRef?: string
+  /** Strictly older than this position (created desc, caseId desc). */
+  readonly before?: { readonly created: string; readonly caseId: string }
+  /** At least 1; the store fetches `limit + 1` to decide `more`. */
+  readonly limit: number
+}
+
+export interface CaseStore {
+  /** Stores a case version's list fields unless a newer version is indexed; replaces its organisations. */
+  indexCase(row: CaseIndexRow): Promise<void>
+  getCase(caseId: string): Promise<CaseIndexRow | null>
+  /** Newest first (created desc, caseId desc). */
+  listCases(q: CaseListQuery): Promise<{ readonly items: readonly CaseIndexRow[]; readonly more: boolean }>
+  /** Records an object of a case; an existing row keeps the later `modified`. */
+  putMember(m: CaseMember): Promise<void>
+  member(stixId: string): Promise<CaseMember | null>
+  /** Objects of a case of the given types, oldest first (created, stixId), at most `limit`. */
+  members(caseId: string, types: readonly string[], limit: number): Promise<CaseMember[]>
+  countMembers(caseId: string, type: string): Promise<number>
+  /** Compare-and-set of an object's head: sets `modified` to `next` only where it is `expected`. True when it did. */
+  claimVersion(stixId: string, expected: string, next: string): Promise<boolean>
+}
+
+export interface Webhook {
+  readonly id: string
+  readonly orgId: string
+  readonly url: string
+  readonly description: string | null
+  /** The HMAC secret, sealed by the node (never returned by the API after creation). */
+  readonly sealedSecret: string
+  readonly events: readonly string[]
+  readonly active: boolean
+  readonly createdBy: string
+  readonly createdAt: string
+}
+
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDelivery {
+  readonly id: string
+  readonly webhookId: string
+  readonly eventId: string
+  readonly eventType: string
+  /** The exact JSON body that is signed and sent. */
+  readonly payload: string
+  readonly state: WebhookDeliveryState
+  readonly attempts: number
+  readonly nextAttemptAt: string | null
+  readonly lockedUntil: string | null
+  readonly lastStatus: number | null
+  readonly lastError: string | null
+  readonly createdAt: string
+  readonly finishedAt: string | null
+}
+
+export interface WebhookStore {
+  create(w: Webhook): Promise<Webhook>
+  get(id: string): Promise<Webhook | null>
+  /** One organisation's webhooks (every organisation's when absent), oldest first. */
+  list(orgId?: string): Promise<Webhook[]>
+  setActive(id: string, active: boolean): Promise<Webhook | null>
+  /** Deletes a webhook and its deliveries; false when there was none. */
+  remove(id: string): Promise<boolean>
+  /** Queues deliveries; one for the same (webhook, event) is ignored. Returns how many were added. */
+  enqueue(deliveries: readonly WebhookDelivery[]): Promise<number>
+  /**
+   * Leases up to `limit` pending deliveries due at `now` (next_attempt_at <= now, lease expired) until
+   * `leaseUntil`, each by compare-and-set so that two workers never send the same delivery at once.
+   */
+  claimDue(now: string, leaseUntil: string, limit: number): Promise<WebhookDelivery[]>
+  /** Records the outcome of an attempt and releases the lease. */
+  recordAttempt(
+    id: string,
+    o: { readonly state: WebhookDeliveryState; readonly attempts: number; readonly nextAttemptAt: string | null; readonly lastStatus: number | null; readonly lastError: string | null; readonly finishedAt: string | null },
+  ): Promise<void>
+  getDelivery(id: string): Promise<WebhookDelivery | null>
+  /** A webhook's deliveries, newest first (createdAt desc, id desc). */
+  deliveries(webhookId: string, q: { readonly before?: { readonly createdAt: string; readonly id: string }; readonly limit: number }): Promise<{ readonly items: readonly WebhookDelivery[]; readonly more: boolean }>
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Everything a transaction can reach. */
@@ -809,6 +924,8 @@ export interface Tx {
   readonly peers: PeerStore
   readonly sessions: SessionStore
   readonly search: SearchStore
+  readonly cases: CaseStore
+  readonly webhooks: WebhookStore
 }
 
 /** Engine differences, named (Kysely's DialectAdapter idea). */

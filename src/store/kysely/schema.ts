@@ -270,6 +270,63 @@ export interface FederationOriginsTable {
   received_at: string
 }
 
+/** Joint cases (migration 0006): derived from the case objects' versions. */
+export interface CaseIndexTable {
+  case_id: string
+  collection_id: string
+  title: string
+  status: string
+  severity: string
+  lead_ref: string
+  tlp: string
+  created: string
+  modified: string
+}
+
+export interface CaseOrgsTable {
+  case_id: string
+  identity_ref: string
+}
+
+export interface CaseMembersTable {
+  stix_id: string
+  case_id: string
+  type: string
+  created: string
+  modified: string
+}
+
+export interface WebhooksTable {
+  id: string
+  org_id: string
+  url: string
+  description: string | null
+  /** Sealed (AES-256-GCM) by the node. */
+  secret: string
+  /** JSON text: an array of event types. */
+  events: string
+  active: IntBool
+  created_by: string
+  created_at: string
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  webhook_id: string
+  event_id: string
+  event_type: string
+  payload: string
+  /** CHECK: pending | delivered | failed. */
+  state: string
+  attempts: number
+  next_attempt_at: string | null
+  locked_until: string | null
+  last_status: number | null
+  last_error: string | null
+  created_at: string
+  finished_at: string | null
+}
+
 export interface DB {
   organisations: OrganisationsTable
   users: UsersTable
@@ -293,4 +350,9 @@ export interface DB {
   peer_invitations: PeerInvitationsTable
   federation_origins: FederationOriginsTable
   web_sessions: WebSessionsTable
+  case_index: CaseIndexTable
+  case_orgs: CaseOrgsTable
+  case_members: CaseMembersTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
 }

@@ -12,6 +12,8 @@ import type { StoreDialect } from './dialect.js'
 import type { DB } from './schema.js'
 import type { RepoContext } from './repos/context.js'
 import { makeAlertRepo } from './repos/alerts.js'
+import { makeCaseRepo } from './repos/cases.js'
+import { makeWebhookRepo } from './repos/webhooks.js'
 import { makeAuditRepo } from './repos/audit.js'
 import { makeCollectionRepo } from './repos/collections.js'
 import { makeJobRepo } from './repos/jobs.js'
@@ -61,6 +63,8 @@ export function makeRepos(ctx: RepoContext): Tx {
     peers: makePeerRepo(ctx),
     sessions: makeSessionRepo(ctx),
     search: makeSearchRepo(ctx),
+    cases: makeCaseRepo(ctx),
+    webhooks: makeWebhookRepo(ctx),
   }
 }
 
