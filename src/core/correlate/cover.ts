@@ -16,7 +16,9 @@
  */
 import type { Comparison, ComparisonExpression, ObservationBracket, Pattern } from '../pattern/ast.js'
 import { flattenChain } from '../pattern/ast.js'
-import { extractLookups, type ExactLookup, type PatternLookups } from '../pattern/extract.js'
+import { extractLookups, INDEXABLE_PATHS, type ExactLookup, type PatternLookups } from '../pattern/extract.js'
+import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
+import { PATTERN_LIMITS } from '../pattern/limits.js'
 import { canonicalValue, isRefValuePath, ruleByShape } from './normalise.js'
 
 /** The object type of lookups on the `value` of an object of any type. */
@@ -92,4 +94,44 @@ export function indexLookups(p: Pattern): PatternLookups {
     needsFullEvaluation: base.needsFullEvaluation,
     observations: base.observations.map((o) => (o.lookups !== null ? o : { expression: o.expression, lookups: coverOf((list[o.expression] as ObservationBracket).comparison) })),
   }
+}
+
+/**
+ * The lookup of a pattern that is exactly one equality on an indexable property,
+ * `[type:path = 'literal']` (one space on each side of `=`, the only escapes `\'` and `\\`), read
+ * without the parser: most shared indicators have this shape, and rebuilding the index of a
+ * million of them is dominated by parsing. Returns null for anything else (the caller parses);
+ * when it returns a lookup, `indexLookups(parsePattern(text))` gives exactly that lookup with
+ * `needsFullEvaluation: false` (property-tested).
+ */
+export function simpleEqualityLookup(text: string): ExactLookup | null {
+  const n = text.length
+  if (n < 8 || n > PATTERN_LIMITS.maxPatternLength || text.charCodeAt(0) !== 91 /* [ */ || text.charCodeAt(n - 1) !== 93 /* ] */ || text.charCodeAt(n - 2) !== 39 /* ' */) return null
+  const colon = text.indexOf(':')
+  if (colon < 0) return null
+  const eq = text.indexOf(" = '", colon)
+  if (eq < 0) return null
+  const objectType = text.slice(1, colon)
+  const path = text.slice(colon + 1, eq)
+  if (!INDEXABLE_PATHS.has(`${objectType}:${path}`)) return null
+  let value = ''
+  let from = eq + 4
+  const end = n - 2
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 39) return null
+    if (c === 92 /* \ */) {
+      const e = text.charCodeAt(i + 1)
+      if (i + 1 >= end || (e !== 39 && e !== 92)) return null
+      value += text.slice(from, i) + String.fromCharCode(e)
+      i++
+      from = i + 1
+    }
+  }
+  value += text.slice(from, end)
+  if (objectType === 'ipv4-addr' || objectType === 'ipv6-addr') {
+    const net = parseIpOrCidr(value)
+    if (net) value = formatNetwork(net)
+  }
+  return { objectType, path, match: 'exact', values: [value] }
 }

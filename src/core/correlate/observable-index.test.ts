@@ -23,7 +23,7 @@ const matched = (index: ObservableIndex, objects: unknown[]): string[] =>
     .sort()
 
 describe('ObservableIndex', () => {
-  it('files indicators as exact, confirm or fallback', () => {
+  it('files indicators as exact, confirm, substring or fallback', () => {
     const index = new ObservableIndex()
     const mode = (pattern: string, n: number) => {
       const r = index.add({ id: id(n), pattern })
@@ -34,13 +34,13 @@ describe('ObservableIndex', () => {
     expect(mode("[file:name = 'x.exe' AND file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']", 3)).toBe('confirm')
     expect(mode("[ipv4-addr:value ISSUBSET '198.51.100.0/24']", 4)).toBe('confirm')
     expect(mode("[ipv4-addr:value = '198.51.100.7'] AND [domain-name:value LIKE '%.example']", 5)).toBe('confirm')
-    expect(mode("[domain-name:value LIKE '%.example']", 6)).toBe('fallback')
+    expect(mode("[domain-name:value LIKE '%.example']", 6)).toBe('substring')
     expect(mode("[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value LIKE '%.example']", 7)).toBe('fallback')
     expect(mode("[ipv4-addr:value = '1.2.3.4']", 8)).toBe('exact')
     expect(index.add({ id: id(9), pattern: '[a:b = ', pattern_type: 'stix' })).toMatchObject({ ok: false, error: { code: 'pattern_invalid' } })
     expect(index.add({ id: id(9), pattern: 'alert tcp any any', pattern_type: 'snort' })).toMatchObject({ ok: false, error: { code: 'not_stix' } })
     expect(index.add({ id: id(9), pattern: "[a:b = 'c']", valid_from: 'yesterday' })).toMatchObject({ ok: false, error: { code: 'invalid_time' } })
-    expect(index.stats()).toMatchObject({ indicators: 8, exact: 3, confirm: 3, fallback: 2, subnets: 1 })
+    expect(index.stats()).toMatchObject({ indicators: 8, exact: 3, confirm: 3, substring: 1, fallback: 1, subnets: 1 })
   })
 
   it('matches canonical forms: case, trailing dots, default ports, hash algorithm names, IPv6 spellings', () => {
@@ -165,7 +165,7 @@ describe('ObservableIndex', () => {
 
   it('bounds the fallback list and refuses more, without touching the indexed version', () => {
     const index = new ObservableIndex()
-    for (let i = 0; i < INDEX_LIMITS.maxFallbackPatterns; i++) expect(index.add({ id: id(i), pattern: `[mutex:name LIKE 'm${i}%']` }).ok).toBe(true)
+    for (let i = 0; i < INDEX_LIMITS.maxFallbackPatterns; i++) expect(index.add({ id: id(i), pattern: `[mutex:name MATCHES '^m${i}']` }).ok).toBe(true)
     const extra = index.add({ id: id(99_999), pattern: "[mutex:name LIKE 'x%']" })
     expect(extra).toMatchObject({ ok: false, error: { code: 'fallback_full' } })
     // Replacing a fallback pattern by another is allowed; an indexable one always is.

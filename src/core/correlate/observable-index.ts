@@ -27,19 +27,21 @@
  * share the value). Key strings are stored once, in the maps.
  */
 import type { Pattern } from '../pattern/ast.js'
-import type { ExactLookup } from '../pattern/extract.js'
+import type { ExactLookup, PatternLookups } from '../pattern/extract.js'
 import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
-import type { MatchError, PatternError } from '../pattern/limits.js'
+import { PATTERN_LIMITS, type MatchError, type PatternError } from '../pattern/limits.js'
 import type { ScoSource } from '../pattern/matcher.js'
 import { parsePattern } from '../pattern/parser.js'
 import { formatKey, printPattern } from '../pattern/printer.js'
+import { compileLike, likeMatches, type LikePattern } from '../pattern/values.js'
 import type { Result } from '../shared/result.js'
 import { err, ok } from '../shared/result.js'
 import { parseStixTimestamp } from '../stix/time.js'
-import { ANY_TYPE, indexLookups } from './cover.js'
+import { ANY_TYPE, indexLookups, simpleEqualityLookup } from './cover.js'
 import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
 import { PrefixTrie } from './prefix-trie.js'
+import { MIN_LITERAL, SubstringIndex } from './substring-index.js'
 
 export const INDEX_LIMITS = {
   /** Most indicators without an index cover (evaluated against every observation of their object types). */
@@ -63,7 +65,7 @@ export interface IndexableIndicator {
   readonly created_by_ref?: string
 }
 
-export type IndexMode = 'exact' | 'confirm' | 'fallback'
+export type IndexMode = 'exact' | 'confirm' | 'substring' | 'fallback'
 
 export interface AddOutcome {
   /** How the indicator is indexed; `removed` for a revoked one (any earlier version is gone). */
@@ -122,6 +124,18 @@ export interface CorrelationResult {
   readonly truncated: boolean
 }
 
+/** What `matchEach` did besides the matches it passed on. */
+export interface BatchOutcome {
+  /** Observations probed. */
+  readonly queries: number
+  /** Matches passed to the callback. */
+  readonly matched: number
+  /** Candidates that could not be decided, by the position of their observation. */
+  readonly errors: readonly { readonly query: number; readonly indicator: string; readonly error: MatchError }[]
+  /** Observations whose evaluations stopped at `maxEvaluations` (as `truncated` in CorrelationResult). */
+  readonly truncated: number
+}
+
 export interface QueryOptions {
   /** The current time in milliseconds since the epoch: indicators outside [valid_from, valid_until) are skipped. */
   readonly now: number
@@ -141,7 +155,8 @@ const FREE = 0
 const EXACT = 1
 const CONFIRM = 2
 const FALLBACK = 3
-const MODE_NAMES: readonly IndexMode[] = ['exact', 'exact', 'confirm', 'fallback']
+const SUBSTRING = 4
+const MODE_NAMES: readonly IndexMode[] = ['exact', 'exact', 'confirm', 'fallback', 'substring']
 
 /** Tries are numbered after the exact maps in key references. */
 const TRIE_BASE = 1 << 20
@@ -162,6 +177,8 @@ interface Probe {
 interface Hit {
   readonly values: IndexedValue[]
   readonly observations: number[]
+  /** A substring candidate whose LIKE could not be decided within the step budget: evaluate it fully. */
+  unsure: boolean
 }
 
 type JsonObject = Readonly<Record<string, unknown>>
@@ -177,11 +194,6 @@ function unquoteKey(k: string): string {
   return k.startsWith("'") && k.endsWith("'") && k.length >= 2 ? k.slice(1, -1).replace(/\\(['\\])/g, '$1') : k
 }
 
-function timeMs(s: string | undefined, fallback: number): number | null {
-  if (s === undefined) return fallback
-  const t = parseStixTimestamp(s)
-  return t.ok ? t.value.epochMs : null
-}
 
 /** Whether the observation expression can only match observations hitting some indexed bracket. */
 function hasCover(p: Pattern, bracketCovered: readonly boolean[]): boolean {
@@ -227,6 +239,55 @@ function typesOf(p: Pattern): string[] {
   return [...out]
 }
 
+/** `[type:prop LIKE '…']`: one LIKE on a top-level property and nothing else; its literal as written and in canonical form. */
+interface LikeShape {
+  readonly objectType: string
+  readonly prop: string
+  readonly raw: string
+  readonly canonical: string
+}
+
+function likeShape(forms: PatternForms): LikeShape | null {
+  const e = forms.raw.expression
+  if (e.kind !== 'observation' || e.comparison.kind !== 'comparison') return null
+  const c = e.comparison
+  if (c.operator !== 'LIKE' || c.negated || c.path.steps.length !== 1) return null
+  const step = c.path.steps[0]
+  // Binary properties (`_hex`, `_bin`) are compared as bytes and references are followed: not plain strings.
+  if (step?.kind !== 'key' || /_(hex|bin|refs?)$/.test(step.key)) return null
+  const ce = forms.canonical.expression
+  const canonical = ce.kind === 'observation' && ce.comparison.kind === 'comparison' && ce.comparison.operator === 'LIKE' ? ce.comparison.value.value : c.value.value
+  return { objectType: c.path.objectType, prop: step.key, raw: c.value.value, canonical }
+}
+
+/** The longest run of a LIKE literal without wildcards, in NFC as the matcher compares it: every matching value contains it. */
+function requiredRun(literal: string): string {
+  let best = ''
+  for (const part of literal.normalize('NFC').split(/[%_]/)) if (part.length > best.length) best = part
+  return best
+}
+
+/** NFC form of a value (code units below U+0300 are already in NFC: no normalisation needed). */
+function nfc(v: string): string {
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) >= 0x300) return v.normalize('NFC')
+  return v
+}
+
+/** Substring-indexed LIKE patterns on one property of one object type. */
+interface LikeProbe {
+  readonly prop: string
+  readonly rule: CanonicalRule
+  readonly index: SubstringIndex
+}
+
+/** One substring-indexed indicator: the runs it is filed under and its compiled LIKE (as written and canonical). */
+interface LikeSlot {
+  readonly probe: LikeProbe
+  readonly runs: readonly string[]
+  readonly raw: LikePattern
+  readonly canonical: LikePattern
+}
+
 /** The observable index. See the module comment. */
 export class ObservableIndex {
   // ---- the indicator table (one slot per indicator) ----
@@ -263,6 +324,9 @@ export class ObservableIndex {
   private readonly parsed = new Map<number, PatternForms>()
   private readonly fallback = new Map<number, { forms: PatternForms; types: string[] }>()
   private readonly fallbackByType = new Map<string, Set<number>>()
+  // ---- LIKE patterns with a literal run (substring index) ----
+  private readonly likeProbes = new Map<string, LikeProbe[]>()
+  private readonly likeOf = new Map<number, LikeSlot>()
 
   /** Indicators currently indexed (any mode). */
   get size(): number {
@@ -289,23 +353,36 @@ export class ObservableIndex {
       this.remove(ind.id)
       return ok({ mode: 'removed', keys: 0 })
     }
-    let pattern: Pattern
-    if (typeof ind.pattern === 'string') {
-      const r = parsePattern(ind.pattern)
-      if (!r.ok) return err({ code: 'pattern_invalid', message: r.error.message, pattern: r.error })
-      pattern = r.value
-    } else pattern = ind.pattern
-    const from = timeMs(ind.valid_from, -Infinity)
-    const until = timeMs(ind.valid_until, Infinity)
+    // Most indicators are one equality (`[domain-name:value = '…']`): read those without the parser.
+    const simple = typeof ind.pattern === 'string' ? simpleEqualityLookup(ind.pattern) : null
+    let pattern: Pattern | null = null
+    if (simple === null) {
+      if (typeof ind.pattern === 'string') {
+        const r = parsePattern(ind.pattern)
+        if (!r.ok) return err({ code: 'pattern_invalid', message: r.error.message, pattern: r.error })
+        pattern = r.value
+      } else pattern = ind.pattern
+    }
+    const from = this.timeMs(ind.valid_from, -Infinity)
+    const until = this.timeMs(ind.valid_until, Infinity)
     if (from === null) return err({ code: 'invalid_time', message: 'valid_from is not a STIX timestamp' })
     if (until === null) return err({ code: 'invalid_time', message: 'valid_until is not a STIX timestamp' })
 
-    const lookups = indexLookups(pattern)
-    const covered = lookups.observations.map((o) => o.lookups !== null)
-    const indexed = hasCover(pattern, covered)
+    const lookups: PatternLookups = pattern === null ? { observations: [{ expression: 0, lookups: [simple as ExactLookup] }], needsFullEvaluation: false } : indexLookups(pattern)
+    const indexed = pattern === null || hasCover(pattern, lookups.observations.map((o) => o.lookups !== null))
+    // Without an exact cover, a lone `LIKE` with a literal run of MIN_LITERAL or more goes to the substring index.
+    let like: { shape: LikeShape; runs: string[]; forms: PatternForms } | null = null
+    if (!indexed && pattern !== null) {
+      const forms = patternForms(pattern)
+      const shape = likeShape(forms)
+      if (shape) {
+        const runs = [...new Set([requiredRun(shape.raw), requiredRun(shape.canonical)])]
+        if (runs.every((r) => r.length >= MIN_LITERAL)) like = { shape, runs, forms }
+      }
+    }
     const replacing = this.slotOf.get(ind.id)
     const replacingFallback = replacing !== undefined && this.mode[replacing] === FALLBACK
-    if (!indexed && this.fallback.size - (replacingFallback ? 1 : 0) >= INDEX_LIMITS.maxFallbackPatterns) {
+    if (!indexed && like === null && this.fallback.size - (replacingFallback ? 1 : 0) >= INDEX_LIMITS.maxFallbackPatterns) {
       return err({ code: 'fallback_full', message: `the pattern has no indexable comparison and the fallback list is full (${INDEX_LIMITS.maxFallbackPatterns} patterns)` })
     }
     if (replacing !== undefined) this.remove(ind.id)
@@ -318,10 +395,22 @@ export class ObservableIndex {
     this.creatorOf[slot] = ind.created_by_ref === undefined ? -1 : this.creatorId(ind.created_by_ref)
     this.live++
 
+    if (like !== null) {
+      const p = pattern as Pattern
+      this.mode[slot] = SUBSTRING
+      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(p))
+      this.typeSetOf[slot] = this.typeSetId([like.shape.objectType])
+      const probe = this.likeProbeFor(like.shape.objectType, like.shape.prop)
+      for (const r of like.runs) probe.index.add(r, slot)
+      this.likeOf.set(slot, { probe, runs: like.runs, raw: compileLike(like.shape.raw), canonical: compileLike(like.shape.canonical) })
+      this.keyM[slot] = NO_KEY
+      return ok({ mode: 'substring', keys: like.runs.length })
+    }
     if (!indexed) {
-      const types = typesOf(pattern)
+      const p = pattern as Pattern
+      const types = typesOf(p)
       this.mode[slot] = FALLBACK
-      this.fallback.set(slot, { forms: patternForms(pattern), types })
+      this.fallback.set(slot, { forms: patternForms(p), types })
       for (const t of types) {
         let s = this.fallbackByType.get(t)
         if (!s) this.fallbackByType.set(t, (s = new Set()))
@@ -332,8 +421,9 @@ export class ObservableIndex {
     }
     this.mode[slot] = lookups.needsFullEvaluation ? CONFIRM : EXACT
     if (lookups.needsFullEvaluation) {
-      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(pattern))
-      this.typeSetOf[slot] = this.typeSetId(typesOf(pattern))
+      const p = pattern as Pattern
+      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(p))
+      this.typeSetOf[slot] = this.typeSetId(typesOf(p))
     }
     const refs = this.keysOf(lookups.observations.flatMap((o) => o.lookups ?? []))
     for (const r of refs) this.insertKey(r, slot)
@@ -364,6 +454,11 @@ export class ObservableIndex {
       }
       this.fallback.delete(slot)
     }
+    const like = this.likeOf.get(slot)
+    if (like) {
+      for (const r of like.runs) like.probe.index.remove(r, slot)
+      this.likeOf.delete(slot)
+    }
     this.texts.delete(slot)
     this.parsed.delete(slot)
     this.mode[slot] = FREE
@@ -387,7 +482,7 @@ export class ObservableIndex {
   }
 
   /** Sizes, for memory reports. */
-  stats(): { indicators: number; exact: number; confirm: number; fallback: number; keys: number; subnets: number } {
+  stats(): { indicators: number; exact: number; confirm: number; substring: number; fallback: number; keys: number; subnets: number } {
     let exact = 0
     let confirm = 0
     for (let s = 0; s < this.used; s++) {
@@ -398,7 +493,7 @@ export class ObservableIndex {
     for (const m of this.maps) keys += m.size
     let subnets = 0
     for (const t of this.tries) subnets += t.stats().blocks
-    return { indicators: this.live, exact, confirm, fallback: this.fallback.size, keys, subnets }
+    return { indicators: this.live, exact, confirm, substring: this.likeOf.size, fallback: this.fallback.size, keys, subnets }
   }
 
   /**
@@ -410,12 +505,42 @@ export class ObservableIndex {
     if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
     const q = new Query(options.now)
     q.wantPartial = options.partial !== false
-    const probed = objects.length === 1 ? objects : Object.values(objectsById(objects))
-    if (!q.wantPartial) for (const o of probed) if (isObject(o) && typeof o.type === 'string' && !q.types.includes(o.type)) q.types.push(o.type)
-    for (const o of probed) this.probeObject(o, 0, q)
+    this.probeObservation(objects, q)
     if (q.hits === null && this.fallback.size === 0) return NOTHING
-    q.objects = objects
-    return this.finish(q, options)
+    const r = new Results(options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery)
+    this.settle(q, r)
+    return { matches: r.matches, partial: r.partials, errors: r.errors, truncated: r.truncated }
+  }
+
+  /**
+   * Correlates many observations in one call, without allocating per observation (one query state
+   * is reused; only matches allocate). Each element of `observables` is one observation: a single
+   * cyber-observable object, or an array of them (as `matchObjects` takes). Matches are passed to
+   * `onMatch` with the element's position, in the order `matchObjects` would return them; partial
+   * hits are not collected. The result is the same, element by element, as
+   * `matchObjects(element, { ...options, partial: false })` (property-tested).
+   */
+  matchEach(observables: readonly unknown[], options: Omit<QueryOptions, 'partial'>, onMatch: (query: number, match: IndicatorMatch) => void): BatchOutcome {
+    if (!Number.isFinite(options.now)) throw new RangeError('now must be a finite number of milliseconds')
+    const sink = new BatchSink(onMatch, options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery)
+    const q = new Query(options.now)
+    q.wantPartial = false
+    for (let i = 0; i < observables.length; i++) {
+      const x = observables[i]
+      q.reset()
+      if (Array.isArray(x)) this.probeObservation(x, q)
+      else {
+        if (isObject(x) && typeof x.type === 'string') q.types.push(x.type)
+        this.probeObject(x, 0, q)
+        q.single = x
+        q.singleObject = true
+      }
+      if ((q.hits === null || q.hits.size === 0) && this.fallback.size === 0) continue
+      sink.start(i)
+      this.settle(q, sink)
+      if (sink.truncated) sink.truncatedQueries++
+    }
+    return { queries: observables.length, matched: sink.matched, errors: sink.errors, truncated: sink.truncatedQueries }
   }
 
   /**
@@ -456,10 +581,21 @@ export class ObservableIndex {
     perObservation.forEach((objects, i) => {
       for (const o of objects.values()) this.probeObject(o, i, q)
     })
-    return ok(this.finish(q, options))
+    const r = new Results(options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery)
+    this.settle(q, r)
+    return ok({ matches: r.matches, partial: r.partials, errors: r.errors, truncated: r.truncated })
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** Probes the objects of one observation (a later object with the same id replaces an earlier one). */
+  private probeObservation(objects: readonly unknown[], q: Query): void {
+    const probed = objects.length === 1 ? objects : Object.values(objectsById(objects))
+    if (!q.wantPartial) for (const o of probed) if (isObject(o) && typeof o.type === 'string' && !q.types.includes(o.type)) q.types.push(o.type)
+    for (const o of probed) this.probeObject(o, 0, q)
+    q.objects = objects
+    q.singleObject = probed.length === 1
+  }
 
   private isLive(slot: number, now: number): boolean {
     return this.mode[slot] !== FREE && (this.validFrom[slot] as number) <= now && now < (this.validUntil[slot] as number)
@@ -477,7 +613,7 @@ export class ObservableIndex {
     if (!q.wantPartial && this.mode[slot] !== EXACT && !this.typesPresent(slot, q.types)) return
     const hits = (q.hits ??= new Map())
     let h = hits.get(slot)
-    if (!h) hits.set(slot, (h = { values: [], observations: [] }))
+    if (!h) hits.set(slot, (h = { values: [], observations: [], unsure: false }))
     let known = false
     for (const v of h.values) if (v.objectType === value.objectType && v.path === value.path && v.value === value.value) known = true
     if (!known) h.values.push(value)
@@ -549,6 +685,49 @@ export class ObservableIndex {
         this.probeCell((this.maps[m] as Map<Key, Values>).get(k), m, k, obs, q)
       }
     }
+    const lp = this.likeProbes.get(type)
+    if (lp) for (const p of lp) if (Object.hasOwn(o, p.prop) && typeof o[p.prop] === 'string') this.probeLike(p, type, o[p.prop] as string, obs, q)
+  }
+
+  // State of the LIKE probe in progress (read by likeVisit, which the substring index calls).
+  private likeQuery: Query | null = null
+  private likeObs = 0
+  private likeType = ''
+  private likeProbe: LikeProbe | null = null
+  private likeRaw = ''
+  private likeCanonical = ''
+  private readonly likeBudget = { remaining: 0 }
+
+  /** Candidates from the substring index, confirmed with the LIKE matcher on the value as given and in canonical form. */
+  private probeLike(p: LikeProbe, type: string, v: string, obs: number, q: Query): void {
+    const canonical = canonicalValue(p.rule, v)
+    this.likeQuery = q
+    this.likeObs = obs
+    this.likeType = type
+    this.likeProbe = p
+    this.likeRaw = v
+    this.likeCanonical = canonical
+    const raw = nfc(v)
+    p.index.search(raw, this.likeVisit)
+    if (canonical !== v) {
+      const c = nfc(canonical)
+      if (c !== raw) p.index.search(c, this.likeVisit)
+    }
+    this.likeQuery = null
+  }
+
+  private readonly likeVisit = (slot: number, literal: string): void => {
+    const q = this.likeQuery as Query
+    if (!this.isLive(slot, q.now)) return
+    const like = this.likeOf.get(slot) as LikeSlot
+    const budget = this.likeBudget
+    budget.remaining = PATTERN_LIMITS.maxMatchSteps
+    const matched = likeMatches(like.raw, this.likeRaw, budget) || likeMatches(like.canonical, this.likeCanonical, budget)
+    const unsure = budget.remaining < 0
+    if (!matched && !unsure) return
+    const p = this.likeProbe as LikeProbe
+    this.record(q, slot, { objectType: this.likeType, path: p.prop, value: this.likeRaw, indicators: p.index.count(literal) }, this.likeObs)
+    if (unsure) (q.hits?.get(slot) as Hit).unsure = true
   }
 
   private formsOf(slot: number): PatternForms {
@@ -582,7 +761,7 @@ export class ObservableIndex {
   }
 
   /** Evaluates one candidate's whole pattern against the query's observations. */
-  private evaluate(q: Query, r: Results, slot: number, via: 'index' | 'fallback', hit: Hit | undefined): void {
+  private evaluate(q: Query, r: Sink, slot: number, via: 'index' | 'fallback', hit: Hit | undefined): void {
     if (r.evaluations >= r.maxEvaluations) {
       r.truncated = true
       return
@@ -590,27 +769,29 @@ export class ObservableIndex {
     r.evaluations++
     const f = q.observationForms()
     if (!f.ok) {
-      r.errors.push({ indicator: this.ids[slot] as string, error: f.error })
+      r.error(this.ids[slot] as string, f.error)
       return
     }
     const m = matchEitherForm(this.formsOf(slot), f.value)
-    if (!m.ok) r.errors.push({ indicator: this.ids[slot] as string, error: m.error })
-    else if (m.value.matched) r.matches.push(this.matchOf(slot, via, hit?.values ?? [], m.value.observations))
-    else if (hit && q.wantPartial) r.partial.push(this.partialOf(slot, hit.values))
+    if (!m.ok) r.error(this.ids[slot] as string, m.error)
+    else if (m.value.matched) r.match(this.matchOf(slot, via, hit?.values ?? [], m.value.observations))
+    else if (hit && q.wantPartial) r.partial(this.partialOf(slot, hit.values))
   }
 
-  private finish(q: Query, options: QueryOptions): CorrelationResult {
-    const r = new Results(options.maxEvaluations ?? INDEX_LIMITS.maxEvaluationsPerQuery)
+  /** Turns a probed query's hits (and the fallback patterns) into matches, partial hits and errors. */
+  private settle(q: Query, r: Sink): void {
     if (q.hits !== null) {
       for (const [slot, hit] of q.hits) {
-        if (this.mode[slot] === EXACT) {
+        const mode = this.mode[slot]
+        // A LIKE confirmed on the only object of the observation is what the matcher would answer.
+        if (mode === EXACT || (mode === SUBSTRING && q.singleObject && !hit.unsure)) {
           if (hit.observations.length > 1) hit.observations.sort(ascending)
-          r.matches.push(this.matchOf(slot, 'index', hit.values, hit.observations))
+          r.match(this.matchOf(slot, 'index', hit.values, hit.observations))
           continue
         }
         // A pattern needs an object of a type it names: without one it cannot match (no evaluation).
         if (this.typesPresent(slot, q.types)) this.evaluate(q, r, slot, 'index', hit)
-        else r.partial.push(this.partialOf(slot, hit.values))
+        else r.partial(this.partialOf(slot, hit.values))
       }
     }
     if (this.fallback.size > 0) {
@@ -625,7 +806,6 @@ export class ObservableIndex {
         }
       }
     }
-    return { matches: r.matches, partial: r.partial, errors: r.errors, truncated: r.truncated }
   }
 
   private allocate(): number {
@@ -647,6 +827,27 @@ export class ObservableIndex {
       this.capacity = cap
     }
     return this.used++
+  }
+
+  /** The last timestamp parsed and its value: indicators of one feed share their valid_from. */
+  private lastTimeText = ''
+  private lastTimeMs: number | null = null
+  private timeMs(s: string | undefined, fallback: number): number | null {
+    if (s === undefined) return fallback
+    if (s !== this.lastTimeText) {
+      const t = parseStixTimestamp(s)
+      this.lastTimeText = s
+      this.lastTimeMs = t.ok ? t.value.epochMs : null
+    }
+    return this.lastTimeMs
+  }
+
+  private likeProbeFor(objectType: string, prop: string): LikeProbe {
+    let list = this.likeProbes.get(objectType)
+    if (!list) this.likeProbes.set(objectType, (list = []))
+    let p = list.find((x) => x.prop === prop)
+    if (!p) list.push((p = { prop, rule: ruleFor(objectType, prop), index: new SubstringIndex() }))
+    return p
   }
 
   /** Interned sets of object types (patterns share a handful). */
@@ -789,16 +990,32 @@ class Query {
   wantPartial = true
   /** For matchObjects: the SCOs of the one observation. */
   objects: readonly unknown[] | null = null
+  /** For matchEach: the one SCO of the observation (`objects` is then null). */
+  single: unknown = undefined
+  /** One observation with exactly one distinct object (a confirmed LIKE on it is a match). */
+  singleObject = false
   forms: ObservationForms | null = null
   private failure: MatchError | null = null
 
   constructor(readonly now: number) {}
 
+  /** Empties the query for the next observation (matchEach reuses one). */
+  reset(): void {
+    this.hits?.clear()
+    this.types.length = 0
+    this.objects = null
+    this.single = undefined
+    this.singleObject = false
+    this.forms = null
+    this.failure = null
+  }
+
   observationForms(): Result<ObservationForms, MatchError> {
     if (this.forms) return ok(this.forms)
     if (this.failure) return err(this.failure)
     const when = new Date(this.now).toISOString()
-    const observed = [{ type: 'observed-data', first_observed: when, last_observed: when, number_observed: 1, objects: objectsById(this.objects ?? []) }]
+    const objects = this.objects ?? (this.single === undefined ? [] : [this.single])
+    const observed = [{ type: 'observed-data', first_observed: when, last_observed: when, number_observed: 1, objects: objectsById(objects) }]
     const r = prepareObservationForms(observed)
     if (r.ok) this.forms = r.value
     else this.failure = r.error
@@ -806,11 +1023,57 @@ class Query {
   }
 }
 
-class Results {
+/** Where settle puts what it finds (one query's arrays, or matchEach's callback). */
+interface Sink {
+  evaluations: number
+  truncated: boolean
+  readonly maxEvaluations: number
+  match(m: IndicatorMatch): void
+  partial(p: PartialMatch): void
+  error(indicator: string, error: MatchError): void
+}
+
+class Results implements Sink {
   readonly matches: IndicatorMatch[] = []
-  readonly partial: PartialMatch[] = []
+  readonly partials: PartialMatch[] = []
   readonly errors: { indicator: string; error: MatchError }[] = []
   truncated = false
   evaluations = 0
   constructor(readonly maxEvaluations: number) {}
+  partial(p: PartialMatch): void {
+    this.partials.push(p)
+  }
+  match(m: IndicatorMatch): void {
+    this.matches.push(m)
+  }
+  error(indicator: string, error: MatchError): void {
+    this.errors.push({ indicator, error })
+  }
+}
+
+class BatchSink implements Sink {
+  evaluations = 0
+  truncated = false
+  matched = 0
+  truncatedQueries = 0
+  private query = 0
+  readonly errors: { query: number; indicator: string; error: MatchError }[] = []
+  constructor(
+    private readonly onMatch: (query: number, match: IndicatorMatch) => void,
+    readonly maxEvaluations: number,
+  ) {}
+  /** Starts the next query (the evaluation budget is per query, as for matchObjects). */
+  start(query: number): void {
+    this.query = query
+    this.evaluations = 0
+    this.truncated = false
+  }
+  match(m: IndicatorMatch): void {
+    this.matched++
+    this.onMatch(this.query, m)
+  }
+  partial(): void {}
+  error(indicator: string, error: MatchError): void {
+    this.errors.push({ query: this.query, indicator, error })
+  }
 }
