@@ -67,7 +67,10 @@ export function signEvent(a: Agreement | AgreementTerms, e: UnsignedEvent, sign:
  * later). Does not check whether the event is allowed: {@link agreementStatus} judges the result.
  */
 export function appendEvent(a: Agreement, e: AgreementEvent): Agreement {
-  const later = (parseStixTimestamp(e.at).ok && parseStixTimestamp(a.modified).ok && Date.parse(e.at) > Date.parse(a.modified)) ? e.at : a.modified
+  const ev = parseStixTimestamp(e.at)
+  const mod = parseStixTimestamp(a.modified)
+  // STIX wants `modified` with millisecond precision; event times may have less.
+  const later = ev.ok && mod.ok && ev.value.epochMs > mod.value.epochMs ? new Date(ev.value.epochMs).toISOString() : a.modified
   return { ...a, modified: later, events: [...a.events, e] }
 }
 

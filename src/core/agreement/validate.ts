@@ -47,10 +47,11 @@ class V {
   en(v: unknown, at: string, values: readonly string[]): void {
     if (typeof v !== 'string' || !values.includes(v)) this.add(at, `must be one of ${values.join(', ')}`)
   }
-  ts(v: unknown, at: string): number | null {
+  ts(v: unknown, at: string, ms = false): number | null {
     if (typeof v !== 'string') return this.add(at, 'must be a timestamp like 2026-01-01T00:00:00Z'), null
     const p = parseStixTimestamp(v)
     if (!p.ok) return this.add(at, p.error), null
+    if (ms && p.value.fraction.length < 3) return this.add(at, "must have at least millisecond precision, e.g. '2026-03-01T12:00:00.000Z'"), null
     return p.value.epochMs
   }
   list(v: unknown, at: string, max: number, item: (x: unknown, p: string) => void): void {
@@ -84,8 +85,8 @@ export function validateAgreement(value: unknown): Result<Agreement, Issue[]> {
   if (Object.hasOwn(o, 'type') && o['type'] !== AGREEMENT_TYPE) v.add('/type', `must be '${AGREEMENT_TYPE}'`)
   if (Object.hasOwn(o, 'spec_version') && o['spec_version'] !== '2.1') v.add('/spec_version', "must be '2.1'")
   if (Object.hasOwn(o, 'id') && (typeof o['id'] !== 'string' || !isStixId(o['id'], AGREEMENT_TYPE))) v.add('/id', `must be an identifier like ${AGREEMENT_TYPE}--<uuid>`)
-  const created = Object.hasOwn(o, 'created') ? v.ts(o['created'], '/created') : null
-  const modified = Object.hasOwn(o, 'modified') ? v.ts(o['modified'], '/modified') : null
+  const created = Object.hasOwn(o, 'created') ? v.ts(o['created'], '/created', true) : null
+  const modified = Object.hasOwn(o, 'modified') ? v.ts(o['modified'], '/modified', true) : null
   if (created !== null && modified !== null && modified < created) v.add('/modified', 'must not be earlier than created')
   if (Object.hasOwn(o, 'created_by_ref') && (typeof o['created_by_ref'] !== 'string' || !isStixId(o['created_by_ref'], 'identity'))) v.add('/created_by_ref', 'must be an identity id')
   if (Object.hasOwn(o, 'name')) v.str(o['name'], '/name', AGREEMENT_LIMITS.maxNameLength)
