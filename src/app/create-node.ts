@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import type { Config } from '../config/schema.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
@@ -186,6 +187,9 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       metrics: config.metrics.enabled,
       cursorKey: await cursorKey(node.store),
       imports: { spool: (body) => spool.spool(body, 4 * 1024 * 1024 * 1024), read: spool.read, remove: spool.remove },
+      // The web app (issue 6): web/dist beside src/ or dist/; session cookies are Secure when the node's public URL is https.
+      webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+      secureCookies: config.node.baseUrl?.startsWith('https://') === true,
     },
   })
   const url = await app.listen({ host: config.http.host, port: config.http.port })
@@ -197,6 +201,9 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
     node.store.statuses.purge(before).catch((e: unknown) => logger.warn({ err: e }, 'status purge failed'))
   }, 3600_000)
   purge.unref()
+  // Ended web sessions are deleted a day after they ended.
+  const sessions = setInterval(() => void services.auth.purge().catch((e: unknown) => logger.warn({ err: e }, 'session purge failed')), 3600_000)
+  sessions.unref()
   // Checkpoints: signed regularly when the log has grown (and on demand through the API and CLI).
   const sign = async () => {
     if (node.key) {
@@ -222,6 +229,7 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
     url,
     async close() {
       clearInterval(purge)
+      clearInterval(sessions)
       clearInterval(signing)
       clearInterval(witness)
       await app.close()

@@ -15,6 +15,7 @@ import { installMetrics, noMetrics } from './plugins/metrics.js'
 import { useProblems } from './plugins/problem.js'
 import { genReqId } from './plugins/request-context.js'
 import { taxiiPlugin } from './taxii/plugin.js'
+import { registerWebApp } from './web.js'
 
 export type { BuildAppArgs, HttpOptions, ImportFiles } from './options.js'
 
@@ -44,7 +45,8 @@ export async function buildApp({ services, logger, options }: BuildAppArgs): Pro
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 400) request.log.debug({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request')
   })
-  useProblems(app, options.bodyLimit)
+  // The web app's files and its single-page fallback (http/web.ts), when a build is configured.
+  useProblems(app, options.bodyLimit, registerWebApp(app, options.webRoot))
 
   const metrics = options.metrics ? installMetrics(app) : noMetrics
   const cursorKey = options.cursorKey ?? randomBytes(32)

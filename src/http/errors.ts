@@ -22,7 +22,7 @@ export function unwrap<T>(r: Result<T, DomainError>): T {
 }
 
 /** Transport-level problem codes: not domain errors; mapped in plugins/problem.ts (HTTP_PROBLEMS). */
-export type HttpProblemCode = 'unauthenticated' | 'not_acceptable' | 'unsupported_media_type' | 'rate_limited' | 'unavailable' | 'internal'
+export type HttpProblemCode = 'unauthenticated' | 'csrf_failed' | 'not_acceptable' | 'unsupported_media_type' | 'rate_limited' | 'unavailable' | 'internal'
 
 /** A transport-level failure (401, 406, 415, …) raised by the HTTP layer itself. */
 export class HttpFailure extends Error {

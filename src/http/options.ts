@@ -25,6 +25,12 @@ export interface HttpOptions {
    * then stop working across a restart, and clients start their listing again).
    */
   cursorKey?: Uint8Array
+  /** Session cookies are Secure (with the `__Host-` prefix) even when a request came over plain http (TLS ends at a proxy). */
+  secureCookies?: boolean
+  /** The built web app (web/dist) served at `/`; absent: no web app. */
+  webRoot?: string
+  /** Milliseconds between SSE heartbeats on /api/v1/events (default 15 s). */
+  sseHeartbeatMs?: number
 }
 
 export interface BuildAppArgs {

@@ -8,14 +8,57 @@ import { makeLogVerifier } from './log/verify.js'
 import { makeRemoteLogService } from './log/remote.js'
 import { makeAlertService } from './correlate/alerts.js'
 import { makeCorrelateService, type CorrelationOptions } from './correlate/correlate.js'
+import { makeAuthService, type AuthOptions } from './auth/auth.js'
+import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
+import { cachedCollectionReads } from './events/policy.js'
+import { makeExploreService } from './explore/explore.js'
+import type { AlertStore, Store } from '../store/port.js'
 
 /** Every service of a node, built from one set of dependencies. */
-export function makeServices(deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions }) {
+export function makeServices(
+  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> },
+) {
+  // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
+  const events = makeEventBus({
+    boot: deps.ids.uuid().replace(/-/g, '').slice(0, 12),
+    read: { canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()) },
+    ...(deps.events ? { options: deps.events } : {}),
+  })
   // Ingest hands committed batches to correlation, which stores its sightings through ingest.
-  const ingest = makeIngestService({ ...deps, onAdded: (viewer, added) => correlate.ingested(viewer, added) })
-  const correlate = makeCorrelateService({ ...deps, writer: () => ingest })
+  const ingest = makeIngestService({
+    ...deps,
+    onAdded: (viewer, added) => {
+      for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json) })
+      return correlate.ingested(viewer, added)
+    },
+  })
+  // Correlation adds its alerts outside a transaction: the alerts it added are published as they are stored.
+  const alertEvents: AlertStore = {
+    ...deps.store.alerts,
+    add: async (alerts) => {
+      const added = await deps.store.alerts.add(alerts)
+      for (const a of added)
+        events.publish({ kind: 'alert', orgId: a.orgId, alertId: a.id, alertKind: a.kind, indicatorId: a.indicatorId, suppressed: a.suppressed !== null })
+      return added
+    },
+  }
+  const correlationStore = new Proxy(deps.store, { get: (t, k) => (k === 'alerts' ? alertEvents : Reflect.get(t, k)) }) as Store
+  const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
+  const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
+  const admin = makeAdminService(deps)
   return {
-    admin: makeAdminService(deps),
+    admin: {
+      ...admin,
+      // A disabled user's web sessions end for good (they do not come back when the user is enabled again).
+      setUserDisabled: async (...args: Parameters<typeof admin.setUserDisabled>) => {
+        const r = await admin.setUserDisabled(...args)
+        if (r.ok && args[1].disabled) await auth.endSessionsOf(args[1].userId)
+        return r
+      },
+    },
+    auth,
+    events,
+    explore: makeExploreService(deps),
     ingest,
     correlate,
     alerts: makeAlertService(deps),

@@ -8,6 +8,7 @@ import type { Viewer } from '../../core/policy/viewer.js'
 import type { AdminService } from '../../services/admin/admin.js'
 import { HttpFailure } from '../errors.js'
 import { WWW_AUTHENTICATE } from './problem.js'
+import { isSafeMethod, sessionCookie, CSRF_HEADER, type SessionAuthenticator } from './session.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,9 +55,26 @@ function unauthenticated(detail: string): HttpFailure {
  * `config: { auth: 'optional' }` accept requests without credentials; bad credentials are refused
  * everywhere (a client that sends a wrong token should learn about it).
  */
-export function authHook(admin: Pick<AdminService, 'authenticateToken'>): onRequestAsyncHookHandler {
+export function authHook(admin: Pick<AdminService, 'authenticateToken'>, sessions?: SessionAuthenticator): onRequestAsyncHookHandler {
   return async function authenticate(request) {
     const creds = readCredentials(request.headers.authorization)
+    // The web app's session cookie, only when no Authorization header was sent (plugins/session.ts).
+    const cookie = creds.kind === 'none' && sessions ? sessionCookie(request) : undefined
+    if (cookie !== undefined && sessions) {
+      const s = await sessions.authenticate(cookie)
+      if (!s) {
+        if (request.routeOptions.config.auth === 'optional') return
+        throw unauthenticated('the session has ended: sign in again')
+      }
+      if (!isSafeMethod(request.method) && request.routeOptions.config.csrf !== 'skip') {
+        const sent = request.headers[CSRF_HEADER]
+        if (!sessions.checkCsrf(cookie, typeof sent === 'string' ? sent : undefined))
+          throw new HttpFailure('csrf_failed', `a request made with the session cookie must carry the ${CSRF_HEADER} header given at sign-in`)
+      }
+      request.viewer = s.viewer
+      request.sessionId = cookie
+      return
+    }
     if (creds.kind === 'none') {
       if (request.routeOptions.config.auth === 'optional') return
       throw unauthenticated('this endpoint needs credentials: Authorization: Bearer <token>')

@@ -64,6 +64,11 @@ export const HTTP_PROBLEMS = {
     title: 'Authentication required',
     meaning: 'No credentials, or an unknown, revoked or expired token. Send `Authorization: Bearer <token>` (or HTTP Basic with the token as the password). The answer carries `WWW-Authenticate`.',
   },
+  csrf_failed: {
+    status: 403,
+    title: 'CSRF check failed',
+    meaning: 'A POST, PUT, PATCH or DELETE authenticated by the web session cookie did not carry the session\'s `X-CSRF-Token` header (returned at sign-in and by `GET /api/v1/session`). Requests with an API token are never checked.',
+  },
   not_acceptable: {
     status: 406,
     title: 'Not acceptable',
@@ -215,10 +220,15 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.send(JSON.stringify(toProblem(request, v)))
 }
 
-/** Installs the problem+json error and not-found handlers on a context (the root, and /api). */
-export function useProblems(app: FastifyInstance, bodyLimit: number): void {
+/**
+ * Installs the problem+json error and not-found handlers on a context (the root, and /api).
+ * `fallback` (the web app's single-page fallback, http/web.ts) may answer an unknown route first; it
+ * returns false for anything it does not serve (every /api, /taxii2, /healthz and /metrics path).
+ */
+export function useProblems(app: FastifyInstance, bodyLimit: number, fallback?: (request: FastifyRequest, reply: FastifyReply) => boolean): void {
   app.setErrorHandler((error: FastifyError, request, reply) => sendProblem(request, reply, error, bodyLimit))
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new DomainFailure({ code: 'not_found', resource: `route ${request.method} ${pathOf(request)}` }), bodyLimit),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    if (fallback?.(request, reply)) return reply
+    return sendProblem(request, reply, new DomainFailure({ code: 'not_found', resource: `route ${request.method} ${pathOf(request)}` }), bodyLimit)
+  })
 }

@@ -14,10 +14,13 @@ import { objectsRoutes } from './objects.routes.js'
 import { organisationsRoutes } from './organisations.routes.js'
 import { tokensRoutes } from './tokens.routes.js'
 import { usersRoutes } from './users.routes.js'
+import { sessionRoutes } from './session.routes.js'
+import { eventsRoutes } from './events.routes.js'
+import { exploreRoutes } from './explore.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  app.addHook('onRequest', authHook(ctx.services.admin))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes]) {
+  app.addHook('onRequest', authHook(ctx.services.admin, ctx.services.auth))
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, sessionRoutes, eventsRoutes, exploreRoutes]) {
     await app.register(routes, { ctx })
   }
 }
