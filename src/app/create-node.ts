@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js'
 import { nodeHasher, nodeIds, nodeSecrets, systemClock } from '../platform/crypto.js'
 import { makeSpool } from '../platform/import-files.js'
 import { httpRemoteLog } from '../platform/remote-log.js'
+import { httpPeerClient } from '../federation/taxii-client.js'
 import { createWorkerPreparer } from '../platform/worker-preparer.js'
 import { loadWarninglists } from '../platform/warninglists.js'
 import type { CorrelationOptions } from '../services/correlate/correlate.js'
@@ -145,6 +146,13 @@ export async function openNode(
     store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
     verify: ed25519Verify,
     remoteLogs: httpRemoteLog,
+    peerClient: httpPeerClient,
+    federation: {
+      baseUrl: config.node.baseUrl,
+      pollIntervalMs: config.federation.pollSeconds * 1000,
+      backoff: { baseMs: config.federation.backoffBaseSeconds * 1000, maxMs: config.federation.backoffMaxSeconds * 1000 },
+      invitationTtlHours: config.federation.invitationTtlHours,
+    },
     ...(key ? { nodeKey: key } : {}),
     ...(preparer ? { preparer } : {}),
   })
@@ -225,6 +233,9 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       .catch((e: unknown) => logger.warn({ err: e }, 'witness check failed'))
   }, config.transparency.witnessIntervalSeconds * 1000)
   witness.unref()
+  // Federation: pulls from peers and feeds, publishes to peers (src/federation/scheduler.ts).
+  const { startScheduler } = await import('../federation/scheduler.js')
+  const scheduler = config.federation.enabled ? startScheduler({ federation: services.federation, logger: logger as unknown as Logger }) : null
   return {
     url,
     async close() {
@@ -232,6 +243,7 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       clearInterval(sessions)
       clearInterval(signing)
       clearInterval(witness)
+      await scheduler?.stop()
       await app.close()
     },
   }

@@ -224,6 +224,17 @@ export const CorrelationSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const FederationSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: '`serve` runs the federation scheduler (pulls from peers and feeds, publishes to peers)' }),
+    pollSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'Time between two syncs of a healthy peer or feed (a peer\'s notify triggers one at once)' }),
+    backoffBaseSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 5, description: 'Delay after a first failed sync; doubles with each further failure (with jitter)' }),
+    backoffMaxSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3_600, description: 'Longest delay between two attempts at a failing peer' }),
+    invitationTtlHours: Type.Integer({ minimum: 1, maximum: 720, default: 72, description: 'How long a peering invitation stays usable' }),
+  },
+  { additionalProperties: false },
+)
+
 export const ConfigSchema = Type.Object(
   {
     node: NodeSchema,
@@ -234,6 +245,7 @@ export const ConfigSchema = Type.Object(
     transparency: TransparencySchema,
     metrics: MetricsSchema,
     correlation: CorrelationSchema,
+    federation: FederationSchema,
   },
   { additionalProperties: false },
 )

@@ -8,6 +8,8 @@ import { makeLogVerifier } from './log/verify.js'
 import { makeRemoteLogService } from './log/remote.js'
 import { makeAlertService } from './correlate/alerts.js'
 import { makeCorrelateService, type CorrelationOptions } from './correlate/correlate.js'
+import { makeFederationService, type FederationOptions } from './federation/federation.js'
+import type { PeerClient } from './federation/ports.js'
 import { makeAuthService, type AuthOptions } from './auth/auth.js'
 import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
 import { cachedCollectionReads } from './events/policy.js'
@@ -16,7 +18,7 @@ import type { AlertStore, Store } from '../store/port.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(
-  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> },
+  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions },
 ) {
   // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
   const events = makeEventBus({
@@ -29,6 +31,7 @@ export function makeServices(
     ...deps,
     onAdded: (viewer, added) => {
       for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json) })
+      federation.changed()
       return correlate.ingested(viewer, added)
     },
   })
@@ -46,6 +49,7 @@ export function makeServices(
   const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
   const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
   const admin = makeAdminService(deps)
+  const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps) })
   return {
     admin: {
       ...admin,
@@ -66,6 +70,7 @@ export function makeServices(
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),
+    federation,
   }
 }
 

@@ -712,7 +712,7 @@ export interface Peer {
 }
 
 export type PeerPatch = Partial<
-  Pick<Peer, 'url' | 'apiRoot' | 'remoteCollection' | 'auth' | 'origin' | 'publicKey' | 'presentedKey' | 'status' | 'organisations' | 'approvedAt' | 'localOrgId' | 'localUserId' | 'outboundCollectionId'>
+  Pick<Peer, 'name' | 'url' | 'apiRoot' | 'remoteCollection' | 'auth' | 'origin' | 'publicKey' | 'presentedKey' | 'status' | 'organisations' | 'approvedAt' | 'localOrgId' | 'localUserId' | 'outboundCollectionId'>
 >
 
 export interface PeerInvitation {

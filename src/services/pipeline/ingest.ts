@@ -273,6 +273,43 @@ export function makeIngestService(deps: IngestDeps) {
     },
 
     /**
+     * Adds a batch of objects received from elsewhere (peer sync, vendor feeds) to a collection in one
+     * transaction, and runs `within` in that same transaction with the per-object results: federation
+     * advances its durable cursor and records origins there, so a crash leaves either the whole batch
+     * and the new cursor, or neither. `within` returning `err` rolls everything back. No status resource.
+     */
+    async ingestBatch(
+      viewer: Viewer,
+      input: {
+        readonly collection: string
+        readonly objects: readonly unknown[]
+        readonly within?: (tx: Tx, results: readonly ItemResult[]) => Promise<Result<void>>
+      },
+    ): Promise<Result<{ results: ItemResult[]; counts: BatchCounts }>> {
+      const target = await writableCollection(viewer, input.collection)
+      if (!target.ok) return target
+      if (input.objects.length > LIMITS.maxObjectsPerRequest) {
+        return err({ code: 'limit_exceeded', limit: 'objects per request', max: LIMITS.maxObjectsPerRequest })
+      }
+      const raw: RawItem[] = input.objects.map((value) => ({ value }))
+      const prepared = await preparer.prepare(raw)
+      const now = storedTimestampFromMs(clock.nowMs())
+      let added: readonly AddedObject[] = []
+      const r = await store.transaction(async (tx) => {
+        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
+        added = batch.added
+        if (input.within) {
+          const w = await input.within(tx, batch.results)
+          if (!w.ok) return w
+        }
+        await recorder.record(tx, batch.logged)
+        return ok({ results: batch.results, counts: batch.counts })
+      })
+      if (r.ok) await derive(viewer, added)
+      return r
+    },
+
+    /**
      * Imports a streamed bundle into a collection in batches, one transaction each, recording progress
      * in an import job inside the same transaction. Re-running the same source (same fingerprint) after
      * a crash resumes after the last committed batch: nothing is lost or stored twice.

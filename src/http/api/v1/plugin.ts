@@ -17,10 +17,11 @@ import { usersRoutes } from './users.routes.js'
 import { sessionRoutes } from './session.routes.js'
 import { eventsRoutes } from './events.routes.js'
 import { exploreRoutes } from './explore.routes.js'
+import { peersRoutes } from './peers.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', authHook(ctx.services.admin, ctx.services.auth))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, sessionRoutes, eventsRoutes, exploreRoutes]) {
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, sessionRoutes, eventsRoutes, exploreRoutes, peersRoutes]) {
     await app.register(routes, { ctx })
   }
 }

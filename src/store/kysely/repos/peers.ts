@@ -146,6 +146,7 @@ export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
 
     async update(id, patch) {
       const set: Partial<Record<keyof PeersTable, unknown>> = {}
+      if (patch.name !== undefined) set.name = patch.name
       if (patch.url !== undefined) set.url = patch.url
       if (patch.apiRoot !== undefined) set.api_root = patch.apiRoot
       if (patch.remoteCollection !== undefined) set.remote_collection = patch.remoteCollection

@@ -1,0 +1,700 @@
+/**
+ * Federation between Entente nodes, and pulls from plain TAXII 2.1 feeds (issue 5):
+ * - peering: single-use invitations, registration in both directions, fingerprints approved out of
+ *   band, a pinned key (a peer presenting another key stops syncing: `key-changed`);
+ * - per-peer collections: what `mayShare` allows is published into the collection the peer reads
+ *   (one log entry per version, so provenance can be served for it);
+ * - pulls with a durable cursor advanced in the batch's transaction, provenance verified with the
+ *   pinned key before anything is stored, the peer's checkpoint witnessed at every sync, origins
+ *   recorded so nothing is offered back to the node it came from.
+ * The network is behind the `PeerClient` port; scheduling is in `src/federation/scheduler.ts`.
+ */
+import type { Viewer } from '../../core/policy/viewer.js'
+import { isAdmin } from '../../core/policy/viewer.js'
+import type { Issue } from '../../core/shared/errors.js'
+import { err, ok, type Result } from '../../core/shared/result.js'
+import { canonicalize } from '../../core/stix/canonical.js'
+import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
+import { bytesEqual } from '../../core/translog/merkle.js'
+import { noteVerifier, parseVerifierKey, verifierKey } from '../../core/translog/note.js'
+import { checkProvenanceBundleShape, provenanceKey, verifyProvenance } from '../../core/translog/provenance.js'
+import type { NewObjectVersion, Peer, PeerAuth, PeerOrganisation, SyncCursor, Tx } from '../../store/port.js'
+import type { AdminService } from '../admin/admin.js'
+import type { ServiceDeps } from '../deps.js'
+import type { RemoteLogService } from '../log/remote.js'
+import { actorOf, entryBase, loggedObject, makeLogRecorder, type Recorded } from '../log/record.js'
+import type { IngestService, ItemResult } from '../pipeline/ingest.js'
+import { backoffMs, type BackoffOptions } from './backoff.js'
+import { advance } from './cursor.js'
+import { checkPeerUrl, encodeInvitation, fingerprint, normaliseFingerprint, parseInvitation } from './invitation.js'
+import { mayShare, tlpMarkingId, TLP2 } from './policy.js'
+import type { PeerClient, RegisterAnswer, RegisterRequest } from './ports.js'
+
+/** Objects per pull page and per provenance request (the provenance endpoint takes at most 1,000). */
+export const PULL_PAGE = 1000
+/** Memberships examined per publish transaction. */
+export const PUBLISH_BATCH = 1000
+const NAME = /^[a-z0-9][a-z0-9-]{0,40}$/
+const MAX_ORGANISATIONS = 100
+
+export interface FederationOptions {
+  /** This node's public base URL (config node.baseUrl), put in invitations and registrations. */
+  readonly baseUrl?: string
+  /** Time between two syncs of a healthy peer. */
+  readonly pollIntervalMs: number
+  readonly backoff: BackoffOptions
+  /** Days an invitation stays usable by default. */
+  readonly invitationTtlHours: number
+  readonly random?: () => number
+}
+
+export const DEFAULT_FEDERATION_OPTIONS: FederationOptions = {
+  pollIntervalMs: 60_000,
+  backoff: { baseMs: 5_000, maxMs: 3_600_000 },
+  invitationTtlHours: 72,
+}
+
+export interface FederationDeps extends ServiceDeps {
+  readonly admin: AdminService
+  readonly ingest: IngestService
+  readonly remoteLog: RemoteLogService
+  readonly peerClient?: PeerClient
+  readonly federation?: FederationOptions
+}
+
+/** A peer as administrators see it (no secrets). */
+export interface PeerView {
+  readonly id: string
+  readonly kind: 'node' | 'feed'
+  readonly name: string
+  readonly url: string
+  readonly status: Peer['status']
+  /** Fingerprint of the pinned key (nodes). */
+  readonly fingerprint: string | null
+  /** Fingerprint of a different key the peer presented (status key-changed). */
+  readonly presentedFingerprint: string | null
+  readonly origin: string | null
+  readonly organisations: PeerOrganisation[]
+  readonly remoteCollection: string | null
+  readonly outboundCollectionId: string | null
+  readonly inboundCollectionId: string
+  readonly defaultMarking: string | null
+  readonly createdAt: string
+  readonly approvedAt: string | null
+  readonly lastAttemptAt: string | null
+  readonly lastSyncAt: string | null
+  /** Seconds since the last complete sync (everything the peer offered up to then was received). */
+  readonly lagSeconds: number | null
+  readonly lastError: string | null
+  readonly failures: number
+  readonly nextAttemptAt: string | null
+  readonly received: number
+  readonly duplicates: number
+  readonly rejected: number
+  readonly published: number
+  readonly cursor: SyncCursor
+}
+
+export interface SyncSummary {
+  readonly peer: string
+  readonly published: number
+  readonly pages: number
+  readonly received: number
+  readonly duplicates: number
+  readonly rejected: number
+  readonly checkpoint: { readonly size: number; readonly verdict: string } | null
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+const invalid = (issues: Issue[]) => err({ code: 'validation_failed' as const, issues })
+const conflict = (detail: string) => err({ code: 'conflict' as const, detail })
+const forbidden = () => err({ code: 'forbidden' as const, reason: 'role' as const })
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 500) ?? 'error'
+
+/** The version key a received object will be stored under (as ingest computes it), and its canonical hash. */
+function versionOf(o: Record<string, unknown>, sha256: (s: string) => Uint8Array): { versionKey: string; taxiiVersion: string | null; sha: string } {
+  const sha = hex(sha256(canonicalize(o)))
+  const m = typeof o['modified'] === 'string' ? toStoredTimestamp(o['modified']) : null
+  const c = typeof o['created'] === 'string' ? toStoredTimestamp(o['created']) : null
+  const v = m ?? c
+  return { versionKey: v ?? `h:${sha}`, taxiiVersion: v, sha }
+}
+
+export function makeFederationService(deps: FederationDeps) {
+  const { store, clock, hasher, ids, admin, ingest } = deps
+  const options = deps.federation ?? DEFAULT_FEDERATION_OPTIONS
+  const random = options.random ?? Math.random
+  const logger = deps.logger.child({ module: 'federation' })
+  const recorder = makeLogRecorder(hasher)
+  const now = () => storedTimestampFromMs(clock.nowMs())
+  const system = (name: string, orgId: string): Viewer => ({ kind: 'system', name, orgId })
+  const listeners = new Set<(event: { kind: 'changed' } | { kind: 'notified'; peerId: string }) => void>()
+  const fp = (key: Uint8Array) => fingerprint(key, (b) => hasher.sha256(b))
+
+  function client(): PeerClient {
+    if (!deps.peerClient) throw new Error('federation: this process cannot reach other nodes (no peer client)')
+    return deps.peerClient
+  }
+
+  function view(p: Peer): PeerView {
+    const last = p.stats.lastSuccessAt
+    return {
+      id: p.id, kind: p.kind, name: p.name, url: p.url, status: p.status,
+      fingerprint: p.publicKey ? fp(p.publicKey) : null,
+      presentedFingerprint: p.presentedKey ? fp(p.presentedKey) : null,
+      origin: p.origin, organisations: [...p.organisations], remoteCollection: p.remoteCollection,
+      outboundCollectionId: p.outboundCollectionId, inboundCollectionId: p.inboundCollectionId, defaultMarking: p.defaultMarking,
+      createdAt: p.createdAt, approvedAt: p.approvedAt, lastAttemptAt: p.stats.lastAttemptAt, lastSyncAt: last,
+      lagSeconds: last ? Math.max(0, Math.round((clock.nowMs() - Date.parse(last)) / 1000)) : null,
+      lastError: p.stats.lastError, failures: p.stats.failures, nextAttemptAt: p.stats.nextAttemptAt,
+      received: p.stats.received, duplicates: p.stats.duplicates, rejected: p.stats.rejected, published: p.stats.published, cursor: p.cursor,
+    }
+  }
+
+  /** This node's identity as partners see it: URL, verifier key, organisations (not the peers' own). */
+  async function self(urlOverride?: string): Promise<Result<{ url: string; name: string; verifierKey: string; publicKey: Uint8Array; hostOrgId: string; organisations: PeerOrganisation[] }>> {
+    const raw = urlOverride ?? options.baseUrl
+    if (raw === undefined) return invalid([{ pointer: '/url', message: "this node's public URL is needed: set node.baseUrl in the configuration or pass --url" }])
+    const url = checkPeerUrl(raw)
+    if (!url.ok) return invalid([{ pointer: '/url', message: url.error }])
+    const origin = await store.meta.get('log.origin')
+    const pk = await store.meta.get('log.public_key')
+    const hostOrgId = await store.meta.get('node.host_org')
+    if (origin === null || pk === null || hostOrgId === null) return conflict('this node has no log key yet: run entente init')
+    const publicKey = Uint8Array.from(Buffer.from(pk, 'base64'))
+    const peerOrgs = new Set((await store.peers.list()).map((p) => p.localOrgId))
+    const organisations = (await store.orgs.list()).filter((o) => !peerOrgs.has(o.id)).slice(0, MAX_ORGANISATIONS).map((o) => ({ name: o.name, identityId: o.identityId }))
+    return ok({ url: url.value, name: (await store.meta.get('node.name')) ?? 'entente', verifierKey: verifierKey(origin, publicKey), publicKey, hostOrgId, organisations })
+  }
+
+  function checkName(name: string, pointer: string): Issue[] {
+    return NAME.test(name) ? [] : [{ pointer, message: 'must be 1 to 41 characters: lowercase letters, digits and -, starting with a letter or digit' }]
+  }
+
+  /** A peer name from a node name: lowercase, dashes, at most 41 characters. */
+  function slug(s: string): string {
+    const t = s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 41).replace(/-+$/, '')
+    return t === '' ? 'peer' : t
+  }
+
+  function checkOrganisations(v: unknown): PeerOrganisation[] | null {
+    if (!Array.isArray(v) || v.length > MAX_ORGANISATIONS) return null
+    const out: PeerOrganisation[] = []
+    for (const o of v) {
+      if (!isRecord(o) || typeof o['name'] !== 'string' || typeof o['identityId'] !== 'string') return null
+      if (o['name'].length === 0 || o['name'].length > 200 || !/^identity--[0-9a-f-]{36}$/.test(o['identityId'])) return null
+      out.push({ name: o['name'], identityId: o['identityId'] })
+    }
+    return out
+  }
+
+  /**
+   * The local side of a peer, in `tx`: an organisation and a read-only user with an API token (the
+   * peer's credential here, stored hashed), the per-peer collection it may read, and the collection
+   * what it sends is stored in.
+   */
+  async function setUpLocal(tx: Tx, name: string, hostOrgId: string) {
+    const sys = system(`federation:${name}`, hostOrgId)
+    const org = await admin.createOrganisation(sys, { name: `Peer node ${name}` }, tx)
+    if (!org.ok) return org
+    const user = await admin.createUser(sys, { orgId: org.value.id, username: `peer-${name}`, role: 'read_only' }, tx)
+    if (!user.ok) return user
+    const token = await admin.createToken(sys, { userId: user.value.id, name: `peer ${name} sync` }, tx)
+    if (!token.ok) return token
+    const outbound = await admin.createCollection(sys, { title: `To ${name}`, alias: `to-${name}`, description: `What peer ${name} may read: computed by the sharing policy` }, tx)
+    if (!outbound.ok) return outbound
+    const inbound = await admin.createCollection(sys, { title: `From ${name}`, alias: `from-${name}`, description: `Objects received from peer ${name}, provenance verified` }, tx)
+    if (!inbound.ok) return inbound
+    const at = now()
+    for (const p of [
+      { collectionId: outbound.value.id, orgId: org.value.id, canRead: true, canWrite: false },
+      { collectionId: inbound.value.id, orgId: hostOrgId, canRead: true, canWrite: false },
+    ]) {
+      const r = await tx.collections.setPermission(p)
+      if (!r.ok) return r
+      const permission = { collection: p.collectionId, org: p.orgId, read: p.canRead, write: p.canWrite }
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(sys)), kind: 'collection.permission_set', permission } }])
+    }
+    return ok({ orgId: org.value.id, userId: user.value.id, token: token.value.secret, outbound: outbound.value.id, inbound: inbound.value.id })
+  }
+
+  function newPeer(p: Pick<Peer, 'id' | 'kind' | 'name' | 'url' | 'apiRoot' | 'remoteCollection' | 'auth' | 'origin' | 'publicKey' | 'status' | 'organisations' | 'localOrgId' | 'localUserId' | 'outboundCollectionId' | 'inboundCollectionId' | 'defaultMarking'>): Peer {
+    return {
+      ...p, presentedKey: null, createdAt: now(), approvedAt: null, cursor: { addedAfter: null, next: null }, publishSeq: 0,
+      stats: { lastAttemptAt: null, lastSuccessAt: null, lastError: null, failures: 0, nextAttemptAt: null, received: 0, duplicates: 0, rejected: 0, published: 0, remoteLastAdded: null },
+    }
+  }
+
+  async function findPeer(idOrName: string, kind?: Peer['kind']): Promise<Result<Peer>> {
+    const p = await store.peers.find(idOrName)
+    if (!p || p.status === 'removed' || (kind !== undefined && p.kind !== kind)) return err({ code: 'not_found', resource: kind === 'feed' ? 'feed' : 'peer', id: idOrName })
+    return ok(p)
+  }
+
+  // --- Publishing: the per-peer collection ------------------------------------------------------
+
+  /** Offers what the policy allows to one peer, in batches; returns how many versions were added. */
+  async function publish(peer: Peer): Promise<number> {
+    if (peer.kind !== 'node' || peer.status !== 'approved' || peer.outboundCollectionId === null) return 0
+    const outbound = peer.outboundCollectionId
+    const exclude = (await store.peers.list()).map((p) => p.outboundCollectionId).filter((c): c is string => c !== null)
+    let total = 0
+    for (;;) {
+      const r = await store.transaction(async (tx) => {
+        const from = await tx.peers.lockPublish(peer.id)
+        const rows = await tx.peers.pending({ peerId: peer.id, afterSeq: from, excludeCollections: exclude, limit: PUBLISH_BATCH })
+        const last = rows[rows.length - 1]
+        if (!last) return ok({ added: 0, done: true })
+        const share: NewObjectVersion[] = []
+        for (const row of rows) {
+          let obj: unknown
+          try {
+            obj = JSON.parse(row.version.json)
+          } catch {
+            continue
+          }
+          if (isRecord(obj) && mayShare(peer, obj, { relayed: row.relayed })) share.push(row.version)
+        }
+        const at = now()
+        const outcomes = share.length > 0 ? await tx.objects.putVersions(outbound, share, at) : []
+        const base = entryBase(at, { system: `federation:${peer.name}` })
+        const logged: Recorded[] = []
+        outcomes.forEach((o, i) => {
+          const v = share[i]
+          if (o.kind === 'added' && v) logged.push({ entry: { ...base, kind: 'object.added', collection: outbound, object: loggedObject(v) }, collectionId: outbound, objectSeq: o.objectSeq })
+        })
+        await tx.peers.setPublished(peer.id, last.seq, logged.length)
+        await recorder.record(tx, logged)
+        return ok({ added: logged.length, done: rows.length < PUBLISH_BATCH })
+      })
+      if (!r.ok) throw new Error(`publish failed: ${r.error.code}`)
+      total += r.value.added
+      if (r.value.done) break
+    }
+    if (total > 0 && peer.auth.kind !== 'none' && deps.peerClient) {
+      // Push on change: a small authenticated "pull now"; the peer's scheduled pull is the fallback.
+      deps.peerClient.notify(peer.url, peer.auth).catch((e: unknown) => logger.debug({ peer: peer.name, err: message(e) }, 'notify failed'))
+    }
+    return total
+  }
+
+  // --- Pulling ----------------------------------------------------------------------------------
+
+  async function pull(peer: Peer): Promise<Result<Omit<SyncSummary, 'peer' | 'published'>>> {
+    if (peer.kind === 'node' && peer.status !== 'approved') return conflict(`peer ${peer.name} is ${peer.status}: ${peer.status === 'key-changed' ? 'it presented another key; compare the new fingerprint and approve it' : 'approve its fingerprint first'}`)
+    if (peer.kind === 'feed' && peer.status !== 'active') return conflict(`feed ${peer.name} is ${peer.status}`)
+    if (peer.remoteCollection === null) return conflict(`${peer.name} has no collection to pull from yet`)
+    const c = client()
+    let checkpoint: SyncSummary['checkpoint'] = null
+    let verifier = null
+    if (peer.kind === 'node') {
+      if (!peer.publicKey || !peer.origin) return conflict(`peer ${peer.name} has no pinned key`)
+      const presented = await c.nodeKey(peer.url)
+      if (!bytesEqual(presented.publicKey, peer.publicKey)) {
+        await store.peers.update(peer.id, { status: 'key-changed', presentedKey: presented.publicKey })
+        logger.error({ peer: peer.name, pinned: fp(peer.publicKey), presented: fp(presented.publicKey) }, 'peer presented a different key: sync stopped until an administrator approves it')
+        return conflict(`peer ${peer.name} presented a different key (fingerprint ${fp(presented.publicKey)}, pinned ${fp(peer.publicKey)}): sync stopped until the new fingerprint is approved`)
+      }
+      verifier = noteVerifier(peer.origin, peer.publicKey)
+      // Witnessing: the peer's signed checkpoint must be consistent with every one seen before.
+      if (deps.remoteLogs) {
+        const token = peer.auth.kind === 'bearer' ? peer.auth.token : undefined
+        const log = deps.remoteLogs(peer.url, token)
+        const w = await deps.remoteLog.witnessCheckpoint(peer.origin, await log.checkpoint(), (a, b) => log.consistency(a, b))
+        if (!w.ok) return w
+        if (w.value.verdict === 'fork') {
+          await store.peers.update(peer.id, { status: 'fork' })
+          return conflict(`peer ${peer.name} signed two inconsistent checkpoints (a fork): ${w.value.detail}`)
+        }
+        checkpoint = { size: w.value.checkpoint.size, verdict: w.value.verdict }
+      }
+    }
+    const viewer = system(`federation:${peer.name}`, (await store.meta.get('node.host_org')) ?? '')
+    let cursor = peer.cursor
+    let seenMax = peer.stats.remoteLastAdded
+    let pages = 0
+    let received = 0
+    let duplicates = 0
+    let rejected = 0
+    for (;;) {
+      const page = await c.objects(peer.apiRoot, peer.auth, peer.remoteCollection, { addedAfter: cursor.addedAfter, next: cursor.next, limit: PULL_PAGE })
+      pages++
+      if (page.objects.length > PULL_PAGE * 10) return conflict(`${peer.name} sent ${page.objects.length} objects in one page`)
+      const candidates: Record<string, unknown>[] = []
+      let bad = 0
+      for (const o of page.objects) {
+        if (isRecord(o) && typeof o['id'] === 'string' && o['id'].length <= 300) candidates.push(o)
+        else bad++
+      }
+      const versions = new Map<Record<string, unknown>, ReturnType<typeof versionOf>>()
+      for (const o of candidates) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
+      let accepted = candidates
+      if (verifier && candidates.length > 0) {
+        const raw = await c.provenance(peer.url, peer.auth, peer.remoteCollection, candidates.map((o) => {
+          const v = versions.get(o)?.taxiiVersion
+          return v ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
+        }))
+        const bundle = isRecord(raw) ? checkProvenanceBundleShape({ checkpoint: raw['checkpoint'], items: raw['items'] }) : null
+        const verified = new Set<string>()
+        const reasons = new Map<string, string>()
+        if (bundle?.ok) {
+          const held = new Map<string, string>()
+          for (const o of candidates) {
+            const v = versions.get(o)
+            if (v) held.set(provenanceKey(o['id'] as string, v.versionKey), v.sha)
+          }
+          const report = verifyProvenance(bundle.value, held, verifier, deps.verify, (b) => hasher.sha256(b), { origin: peer.origin ?? '' })
+          for (const r of report.results) {
+            // The evidence must be for the collection this peer publishes for us, not any other.
+            if (r.ok && r.entry?.collection === peer.remoteCollection) verified.add(provenanceKey(r.id, r.version))
+            else reasons.set(provenanceKey(r.id, r.version), r.reason ?? 'the log entry is for another collection')
+          }
+        }
+        accepted = []
+        for (const o of candidates) {
+          const k = provenanceKey(o['id'] as string, versions.get(o)?.versionKey ?? '')
+          if (verified.has(k)) accepted.push(o)
+          else {
+            bad++
+            logger.warn({ peer: peer.name, id: o['id'], reason: bundle?.ok === false ? `bundle: ${bundle.error}` : (reasons.get(k) ?? 'no provenance for this version') }, 'object rejected: provenance does not verify')
+          }
+        }
+      } else if (peer.kind === 'feed') {
+        const marking = peer.defaultMarking ?? TLP2.amber
+        accepted = candidates.map((o) => (o['object_marking_refs'] === undefined && o['type'] !== 'marking-definition' ? { ...o, object_marking_refs: [marking] } : o))
+        for (const [i, o] of accepted.entries()) {
+          const original = candidates[i]
+          if (original && o !== original) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
+        }
+      }
+      const pageMax = page.dateAddedLast
+      const nextSeen = pageMax !== null && (seenMax === null || pageMax > seenMax) ? pageMax : seenMax
+      const to = advance(cursor, page, nextSeen)
+      const from = cursor
+      const at = now()
+      const r = await ingest.ingestBatch(viewer, {
+        collection: peer.inboundCollectionId,
+        objects: accepted,
+        within: async (tx, results: readonly ItemResult[]) => {
+          let added = 0
+          let dups = 0
+          let failed = 0
+          const origins = []
+          for (const [i, res] of results.entries()) {
+            const o = accepted[i]
+            const v = o ? versions.get(o) : undefined
+            if (res.outcome === 'failed' || !o || !v) {
+              failed++
+              continue
+            }
+            if (res.outcome === 'added') added++
+            else dups++
+            origins.push({ stixId: o['id'] as string, versionKey: v.versionKey, peerId: peer.id, verified: verifier !== null, receivedAt: at })
+          }
+          await tx.peers.recordOrigins(origins)
+          const moved = await tx.peers.advanceCursor(peer.id, from, to, { received: added, duplicates: dups, rejected: bad + failed }, nextSeen)
+          if (!moved) return conflict(`another sync of ${peer.name} moved its cursor; this batch was not stored`)
+          received += added
+          duplicates += dups
+          rejected += bad + failed
+          return ok(undefined)
+        },
+      })
+      if (!r.ok) return r
+      for (const res of r.value.results) if (res.outcome === 'failed') logger.warn({ peer: peer.name, id: res.id, code: res.code, pointer: res.pointer }, 'object rejected: not valid STIX')
+      cursor = to
+      seenMax = nextSeen
+      if (!page.more) break
+    }
+    if (received > 0) emit({ kind: 'changed' })
+    return ok({ pages, received, duplicates, rejected, checkpoint })
+  }
+
+  function emit(e: { kind: 'changed' } | { kind: 'notified'; peerId: string }) {
+    for (const l of listeners) {
+      try {
+        l(e)
+      } catch (x) {
+        logger.warn({ err: message(x) }, 'federation listener failed')
+      }
+    }
+  }
+
+  /** One sync of one peer or feed: publish to it, pull from it, record the outcome and the backoff. */
+  async function syncPeer(peer: Peer): Promise<Result<SyncSummary>> {
+    const at = now()
+    let outcome: Result<SyncSummary>
+    try {
+      const published = await publish(peer)
+      const pulled = await pull(peer)
+      outcome = pulled.ok ? ok({ peer: peer.name, published, ...pulled.value }) : pulled
+    } catch (e) {
+      outcome = conflict(`cannot sync ${peer.name}: ${message(e)}`)
+    }
+    const fresh = (await store.peers.get(peer.id)) ?? peer
+    if (outcome.ok) {
+      await store.peers.recordAttempt(peer.id, { at, success: true, error: null, failures: 0, nextAttemptAt: storedTimestampFromMs(clock.nowMs() + options.pollIntervalMs) })
+    } else {
+      const failures = fresh.stats.failures + 1
+      const detail = outcome.error.code === 'conflict' ? outcome.error.detail : outcome.error.code
+      const next = storedTimestampFromMs(clock.nowMs() + backoffMs(failures, options.backoff, random))
+      await store.peers.recordAttempt(peer.id, { at, success: false, error: detail, failures, nextAttemptAt: next })
+      logger.warn({ peer: peer.name, failures, next, error: detail }, 'sync failed')
+    }
+    return outcome
+  }
+
+  return {
+    view,
+
+    /** Subscribes to "something new to publish" and "a peer asked us to pull" (the scheduler does). */
+    subscribe(listener: (event: { kind: 'changed' } | { kind: 'notified'; peerId: string }) => void): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+
+    /** Local objects changed (ingest's derive step): publish soon. */
+    changed(): void {
+      emit({ kind: 'changed' })
+    },
+
+    /** `entente peer invite`: a single-use, expiring invitation for one other node. */
+    async invite(viewer: Viewer, input: { name?: string; url?: string; ttlHours?: number }): Promise<Result<{ invitation: string; id: string; fingerprint: string; expiresAt: string; url: string }>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const issues: Issue[] = []
+      if (input.name !== undefined) issues.push(...checkName(input.name, '/name'))
+      const ttl = input.ttlHours ?? options.invitationTtlHours
+      if (!Number.isFinite(ttl) || ttl <= 0 || ttl > 24 * 30) issues.push({ pointer: '/ttlHours', message: 'must be more than 0 and at most 720 hours' })
+      if (issues.length) return invalid(issues)
+      const me = await self(input.url)
+      if (!me.ok) return me
+      const secret = deps.secrets.newToken()
+      const id = ids.uuid()
+      const expiresMs = clock.nowMs() + ttl * 3_600_000
+      const expiresAt = new Date(expiresMs).toISOString()
+      await store.peers.addInvitation({ id, name: input.name ?? null, createdAt: now(), expiresAt: storedTimestampFromMs(expiresMs), usedAt: null, peerId: null }, hasher.sha256(secret))
+      const fingerprintText = fp(me.value.publicKey)
+      const invitation = encodeInvitation({ url: me.value.url, key: me.value.verifierKey, fingerprint: fingerprintText, id, secret, name: me.value.name, expiresAt })
+      return ok({ invitation, id, fingerprint: fingerprintText, expiresAt, url: me.value.url })
+    },
+
+    /**
+     * `entente peer accept`: registers the inviting node as a peer (pending approval) and registers this
+     * node with it, in one transaction here. The invitation's key must match its fingerprint and be the
+     * key the node at its URL presents.
+     */
+    async accept(viewer: Viewer, input: { invitation: string; name?: string; url?: string }): Promise<Result<PeerView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const inv = parseInvitation(input.invitation)
+      if (!inv.ok) return invalid([{ pointer: '/invitation', message: inv.error }])
+      if (Date.parse(inv.value.expiresAt) <= clock.nowMs()) return invalid([{ pointer: '/invitation', message: `the invitation expired at ${inv.value.expiresAt}; ask for a new one` }])
+      const key = parseVerifierKey(inv.value.key)
+      if (!key.ok) return invalid([{ pointer: '/invitation', message: key.error }])
+      if (normaliseFingerprint(fp(key.value.publicKey)) !== normaliseFingerprint(inv.value.fingerprint))
+        return invalid([{ pointer: '/invitation', message: "the invitation's key does not match its fingerprint" }])
+      const name = input.name ?? slug(inv.value.name)
+      const bad = checkName(name, '/name')
+      if (bad.length) return invalid(bad)
+      if (await store.peers.find(name)) return conflict(`a peer or feed named ${name} already exists; choose another with --name`)
+      const me = await self(input.url)
+      if (!me.ok) return me
+      const c = client()
+      let presented
+      try {
+        presented = await c.nodeKey(inv.value.url)
+      } catch (e) {
+        return conflict(`cannot reach ${inv.value.url}: ${message(e)}`)
+      }
+      if (!bytesEqual(presented.publicKey, key.value.publicKey)) return conflict(`the node at ${inv.value.url} presents another key than the invitation names (fingerprint ${fp(presented.publicKey)})`)
+      const id = ids.uuid()
+      const r = await store.transaction(async (tx) => {
+        const local = await setUpLocal(tx, name, me.value.hostOrgId)
+        if (!local.ok) return local
+        let answer: RegisterAnswer
+        try {
+          answer = await c.register(inv.value.url, {
+            invitationId: inv.value.id, secret: inv.value.secret, name: me.value.name, url: me.value.url, verifierKey: me.value.verifierKey,
+            token: local.value.token, collection: local.value.outbound, organisations: me.value.organisations,
+          })
+        } catch (e) {
+          return conflict(`${inv.value.url} did not accept the registration: ${message(e)}`)
+        }
+        if (answer.verifierKey !== inv.value.key) return conflict(`${inv.value.url} answered with another key than the invitation names`)
+        const organisations = checkOrganisations(answer.organisations)
+        if (!organisations) return conflict(`${inv.value.url} sent malformed organisations`)
+        return tx.peers.create(
+          newPeer({
+            id, kind: 'node', name, url: inv.value.url, apiRoot: `${inv.value.url}/taxii2/api`, remoteCollection: answer.collection,
+            auth: { kind: 'bearer', token: answer.token }, origin: key.value.name, publicKey: key.value.publicKey, status: 'pending', organisations,
+            localOrgId: local.value.orgId, localUserId: local.value.userId, outboundCollectionId: local.value.outbound, inboundCollectionId: local.value.inbound, defaultMarking: null,
+          }),
+        )
+      })
+      if (!r.ok) return r
+      logger.info({ peer: name, url: inv.value.url }, 'peer registered; waiting for fingerprint approval')
+      return ok(view(r.value))
+    },
+
+    /** The other half of `accept`, on the inviting node: POST /api/v1/federation/register. */
+    async register(input: RegisterRequest): Promise<Result<RegisterAnswer>> {
+      const issues: Issue[] = []
+      const url = checkPeerUrl(input.url)
+      if (!url.ok) issues.push({ pointer: '/url', message: url.error })
+      const key = parseVerifierKey(input.verifierKey)
+      if (!key.ok) issues.push({ pointer: '/verifierKey', message: key.error })
+      const organisations = checkOrganisations(input.organisations)
+      if (!organisations) issues.push({ pointer: '/organisations', message: `must be at most ${MAX_ORGANISATIONS} {name, identityId} items` })
+      if (issues.length || !url.ok || !key.ok || !organisations) return invalid(issues)
+      const secretHash = hasher.sha256(input.secret)
+      const inv = await store.peers.findInvitation(input.invitationId, secretHash)
+      const at = now()
+      // One answer for unknown, used and expired: the secret is the only credential here.
+      const unusable = () => err({ code: 'forbidden' as const, reason: 'role' as const })
+      if (!inv || inv.usedAt !== null || inv.expiresAt <= at) return unusable()
+      const name = inv.name ?? slug(input.name)
+      if (await store.peers.find(name)) return conflict(`a peer named ${name} already exists here`)
+      const me = await self()
+      if (!me.ok) return me
+      let presented
+      try {
+        presented = await client().nodeKey(url.value)
+      } catch (e) {
+        return conflict(`cannot reach ${url.value}: ${message(e)}`)
+      }
+      if (!bytesEqual(presented.publicKey, key.value.publicKey)) return conflict(`the node at ${url.value} presents another key than the one registered`)
+      const id = ids.uuid()
+      const r = await store.transaction(async (tx) => {
+        if (!(await tx.peers.useInvitation(inv.id, at, id))) return unusable()
+        const local = await setUpLocal(tx, name, me.value.hostOrgId)
+        if (!local.ok) return local
+        const created = await tx.peers.create(
+          newPeer({
+            id, kind: 'node', name, url: url.value, apiRoot: `${url.value}/taxii2/api`, remoteCollection: input.collection,
+            auth: { kind: 'bearer', token: input.token }, origin: key.value.name, publicKey: key.value.publicKey, status: 'pending', organisations,
+            localOrgId: local.value.orgId, localUserId: local.value.userId, outboundCollectionId: local.value.outbound, inboundCollectionId: local.value.inbound, defaultMarking: null,
+          }),
+        )
+        if (!created.ok) return created
+        return ok({ name: me.value.name, verifierKey: me.value.verifierKey, token: local.value.token, collection: local.value.outbound, organisations: [...me.value.organisations] })
+      })
+      if (r.ok) logger.info({ peer: name, url: url.value }, 'peer registered through an invitation; waiting for fingerprint approval')
+      return r
+    },
+
+    /**
+     * `entente peer approve`: the administrators compared fingerprints out of band. Pins the key (or the
+     * new key after a key change) and starts syncing. The fingerprint must be the key's.
+     */
+    async approve(viewer: Viewer, input: { peer: string; fingerprint: string }): Promise<Result<PeerView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const found = await findPeer(input.peer, 'node')
+      if (!found.ok) return found
+      const p = found.value
+      const key = p.presentedKey ?? p.publicKey
+      if (!key || !p.origin) return conflict(`peer ${p.name} has no key to approve`)
+      if (!/^[0-9a-f]{32}$/.test(normaliseFingerprint(input.fingerprint))) return invalid([{ pointer: '/fingerprint', message: 'must be the 32 hex digits the other administrator read out (dashes optional)' }])
+      if (normaliseFingerprint(input.fingerprint) !== normaliseFingerprint(fp(key)))
+        return conflict(`the fingerprint does not match the key ${p.name} presented (${fp(key)}); do not approve until the administrators agree on it`)
+      const at = now()
+      await store.witness.putLog({ origin: p.origin, url: p.url, verifierKey: verifierKey(p.origin, key), addedAt: at })
+      const updated = await store.peers.update(p.id, { status: 'approved', publicKey: key, presentedKey: null, approvedAt: at })
+      await store.peers.recordAttempt(p.id, { at, success: false, error: null, failures: 0, nextAttemptAt: null })
+      logger.info({ peer: p.name, fingerprint: fp(key) }, 'peer approved')
+      emit({ kind: 'notified', peerId: p.id })
+      return ok(view(updated ?? p))
+    },
+
+    async list(viewer: Viewer, kind?: Peer['kind']): Promise<Result<PeerView[]>> {
+      if (!isAdmin(viewer)) return forbidden()
+      return ok((await store.peers.list()).filter((p) => p.status !== 'removed' && (kind === undefined || p.kind === kind)).map(view))
+    },
+
+    async get(viewer: Viewer, idOrName: string, kind?: Peer['kind']): Promise<Result<PeerView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const p = await findPeer(idOrName, kind)
+      return p.ok ? ok(view(p.value)) : p
+    },
+
+    /** `entente peer sync` / `feed sync`: one sync now (publish, then pull). */
+    async sync(viewer: Viewer, idOrName: string, kind?: Peer['kind']): Promise<Result<SyncSummary>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const p = await findPeer(idOrName, kind)
+      if (!p.ok) return p
+      return syncPeer(p.value)
+    },
+
+    /** The scheduler's sync (no viewer: the node itself). */
+    syncPeer,
+    publish,
+
+    /** Peers and feeds due for a sync at `nowMs` (approved nodes, active feeds). */
+    async due(nowMs: number): Promise<Peer[]> {
+      const at = storedTimestampFromMs(nowMs)
+      return (await store.peers.list()).filter((p) => (p.status === 'approved' || p.status === 'active') && (p.stats.nextAttemptAt === null || p.stats.nextAttemptAt <= at))
+    },
+
+    /** Approved node peers (to publish to on change). */
+    async approvedPeers(): Promise<Peer[]> {
+      return (await store.peers.list()).filter((p) => p.kind === 'node' && p.status === 'approved')
+    },
+
+    /** POST /api/v1/federation/notify by a peer's credential: pull from it soon. */
+    async notified(viewer: Viewer): Promise<Result<{ peer: string }>> {
+      if (viewer.kind !== 'user') return err({ code: 'not_found', resource: 'peer' })
+      const p = await store.peers.findByUser(viewer.userId)
+      if (!p || p.kind !== 'node') return err({ code: 'not_found', resource: 'peer' })
+      emit({ kind: 'notified', peerId: p.id })
+      return ok({ peer: p.name })
+    },
+
+    /** Stops syncing with a peer or feed and revokes its credential here; its collections stay. */
+    async remove(viewer: Viewer, idOrName: string, kind?: Peer['kind']): Promise<Result<PeerView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const found = await findPeer(idOrName, kind)
+      if (!found.ok) return found
+      const p = found.value
+      if (p.localUserId) {
+        for (const t of await store.tokens.list(p.localUserId)) if (t.revokedAt === null) await admin.revokeToken(viewer, t.id)
+        await admin.setUserDisabled(viewer, { userId: p.localUserId, disabled: true })
+      }
+      // The name is freed for a new peering with the same node; the row stays for history.
+      const updated = await store.peers.update(p.id, { status: 'removed', name: `removed-${p.id}` })
+      logger.info({ peer: p.name }, 'peer removed')
+      return ok(view(updated ?? p))
+    },
+
+    /** `entente feed add`: a plain TAXII 2.1 collection to pull from (no provenance; recorded unsigned). */
+    async addFeed(
+      viewer: Viewer,
+      input: { name: string; url: string; collection: string; auth: PeerAuth; defaultMarking?: string },
+    ): Promise<Result<PeerView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const issues = checkName(input.name, '/name')
+      const url = checkPeerUrl(input.url)
+      if (!url.ok) issues.push({ pointer: '/url', message: url.error })
+      if (input.collection.length === 0 || input.collection.length > 300 || /[/?#\s]/.test(input.collection)) issues.push({ pointer: '/collection', message: 'must be a TAXII collection id' })
+      const marking = input.defaultMarking === undefined ? TLP2.amber : tlpMarkingId(input.defaultMarking)
+      if (marking === null) issues.push({ pointer: '/defaultMarking', message: 'must be one of clear, green, amber, amber+strict, red' })
+      if (issues.length || !url.ok || marking === null) return invalid(issues)
+      if (await store.peers.find(input.name)) return conflict(`a peer or feed named ${input.name} already exists`)
+      const hostOrgId = await store.meta.get('node.host_org')
+      if (hostOrgId === null) return conflict('this node is not initialised')
+      const sys = system(`federation:${input.name}`, hostOrgId)
+      const r = await store.transaction(async (tx) => {
+        const inbound = await admin.createCollection(sys, { title: `Feed ${input.name}`, alias: `feed-${input.name}`, description: `Objects pulled from the TAXII feed ${url.value} (unsigned)` }, tx)
+        if (!inbound.ok) return inbound
+        return tx.peers.create(
+          newPeer({
+            id: ids.uuid(), kind: 'feed', name: input.name, url: url.value, apiRoot: url.value, remoteCollection: input.collection, auth: input.auth,
+            origin: null, publicKey: null, status: 'active', organisations: [], localOrgId: null, localUserId: null, outboundCollectionId: null,
+            inboundCollectionId: inbound.value.id, defaultMarking: marking,
+          }),
+        )
+      })
+      return r.ok ? ok(view(r.value)) : r
+    },
+  }
+}
+
+export type FederationService = ReturnType<typeof makeFederationService>
