@@ -10,6 +10,7 @@ import { registerLog } from './commands/log.js'
 import { registerPattern } from './commands/pattern.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerServe } from './commands/serve.js'
+import { registerPeer } from './commands/peer.js'
 import { CliFailure, EXIT, printError } from './output.js'
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerLog(program)
   registerPattern(program)
   registerCorrelate(program)
+  registerPeer(program)
   registerConfig(program)
   return program
 }
