@@ -32,6 +32,7 @@ export const EXIT_FOR_ERROR = {
   // The request contradicts the stored state (a duplicate, a stale version, a closed case): the input is at fault.
   conflict: EXIT.dataErr,
   invalid_transition: EXIT.dataErr,
+  precondition_failed: EXIT.dataErr,
   not_found: EXIT.noInput,
   forbidden: EXIT.noPerm,
 } as const satisfies Record<DomainErrorCode, number>

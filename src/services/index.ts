@@ -14,6 +14,7 @@ import { makeAuthService, type AuthOptions } from './auth/auth.js'
 import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
 import { cachedCollectionReads } from './events/policy.js'
 import { makeExploreService } from './explore/explore.js'
+import { makeCasesService } from './cases/cases.js'
 import type { AlertStore, Store } from '../store/port.js'
 
 /** Every service of a node, built from one set of dependencies. */
@@ -23,7 +24,10 @@ export function makeServices(
   // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
   const events = makeEventBus({
     boot: deps.ids.uuid().replace(/-/g, '').slice(0, 12),
-    read: { canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()) },
+    read: {
+      canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()),
+      mayViewCase: (viewer, caseObject) => cases.mayViewCase(viewer, caseObject),
+    },
     ...(deps.events ? { options: deps.events } : {}),
   })
   // Ingest hands committed batches to correlation, which stores its sightings through ingest.
@@ -32,7 +36,8 @@ export function makeServices(
     onAdded: (viewer, added) => {
       for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json) })
       federation.changed()
-      return correlate.ingested(viewer, added)
+      // Case objects that arrive by any way (TAXII, peer sync) keep the case index current.
+      return Promise.all([correlate.ingested(viewer, added), cases.ingested(added)])
     },
   })
   // Correlation adds its alerts outside a transaction: the alerts it added are published as they are stored.
@@ -47,6 +52,8 @@ export function makeServices(
   }
   const correlationStore = new Proxy(deps.store, { get: (t, k) => (k === 'alerts' ? alertEvents : Reflect.get(t, k)) }) as Store
   const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
+  // Joint cases: every change goes through ingest; changes reach the live-event bus after commit.
+  const cases = makeCasesService({ ...deps, ingest: () => ingest, onEvent: (e) => events.publish(e) })
   const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
   const admin = makeAdminService(deps)
   const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps) })
@@ -63,6 +70,7 @@ export function makeServices(
     auth,
     events,
     explore: makeExploreService(deps),
+    cases,
     ingest,
     correlate,
     alerts: makeAlertService(deps),

@@ -17,6 +17,8 @@ export type DomainError =
   | { readonly code: 'conflict'; readonly detail: string }
   | { readonly code: 'invalid_transition'; readonly from: string; readonly event: string }
   | { readonly code: 'limit_exceeded'; readonly limit: string; readonly max: number }
+  /** The request named a version (If-Match) that is no longer the latest: reload and retry. */
+  | { readonly code: 'precondition_failed'; readonly detail: string }
 
 export type DomainErrorCode = DomainError['code']
 
@@ -39,5 +41,7 @@ export function describeError(e: DomainError): string {
       return `cannot ${e.event} from state ${e.from}`
     case 'limit_exceeded':
       return `${e.limit} exceeds the limit of ${e.max}`
+    case 'precondition_failed':
+      return e.detail
   }
 }

@@ -55,6 +55,11 @@ export const PROBLEMS = {
     title: 'Too large',
     meaning: 'The request is over a size limit: the body is larger than the node\'s `bodyLimit` (TAXII `max_content_length`), or a bundle or envelope has more objects than allowed per request.',
   },
+  precondition_failed: {
+    status: 412,
+    title: 'Precondition failed',
+    meaning: 'The request named the version it edits (`If-Match`, the `version` of a case or task) and that version is no longer the latest: someone else changed it. Reload, apply the change again and retry with the new version.',
+  },
 } as const satisfies Record<DomainError['code'], ProblemEntry>
 
 /** Transport-level problems: not domain errors, but rendered by the same two renderers. */
