@@ -162,7 +162,7 @@ function refMayRead(w: World, t: number): boolean {
       if (arrival !== undefined) R.push(...[...arrival.sides].filter((s) => s.nodeId === ME).flatMap((s) => [...s.orgs]))
     }
     if (R.includes(x)) return true
-    return t === 2 && r.clientOf.some((c) => R.includes(c) || c === producer)
+    return t === 2 && (r.clientOf ?? []).some((c) => R.includes(c) || c === producer)
   }
   const p = r.nodeId
   if (p === ME) return false
