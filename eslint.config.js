@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bin/', '.bench/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bin/', '.bench/', 'web/dist/', 'test-results/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
