@@ -37,6 +37,7 @@ import { compileLike, likeMatches, type LikePattern } from '../pattern/values.js
 import type { Result } from '../shared/result.js'
 import { err, ok } from '../shared/result.js'
 import { parseStixTimestamp } from '../stix/time.js'
+import { BloomFilter } from './bloom.js'
 import { ANY_TYPE, indexLookups, simpleEqualityLookup } from './cover.js'
 import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
@@ -311,6 +312,9 @@ export class ObservableIndex {
 
   // ---- keys ----
   private readonly maps: Map<Key, Values>[] = []
+  /** String keys of all maps: most probes miss, and the filter answers those without a Map probe. */
+  private readonly bloom = new BloomFilter()
+  private stringKeys = 0
   private readonly mapInfo: { readonly objectType: string; readonly path: string }[] = []
   private readonly mapIds = new Map<string, number>()
   private readonly probes = new Map<string, Probe[]>()
@@ -653,17 +657,16 @@ export class ObservableIndex {
         const v = o[p.prop]
         if (typeof v !== 'string' && typeof v !== 'number') continue
         const k = p.prop === 'value' ? this.canonicalOfValue(p.rule, v) : canonicalValue(p.rule, v)
-        this.probeCell((this.maps[p.m] as Map<Key, Values>).get(k), p.m, k, obs, q)
+        this.probeCell(this.cellOf(p.m, k), p.m, k, obs, q)
       }
     }
     const any = this.probes.get(ANY_TYPE)
     if (any && typeof o.value === 'string') {
       // Values reached through references (cover.ts): as given and in the type's canonical form.
       const m = (any[0] as Probe).m
-      const map = this.maps[m] as Map<Key, Values>
       const canonical = this.canonicalOfValue(ruleFor(type, 'value'), o.value)
-      this.probeCell(map.get(o.value), m, o.value, obs, q, type)
-      if (canonical !== o.value) this.probeCell(map.get(canonical), m, canonical, obs, q, type)
+      this.probeCell(this.cellOf(m, o.value), m, o.value, obs, q, type)
+      if (canonical !== o.value) this.probeCell(this.cellOf(m, canonical), m, canonical, obs, q, type)
     }
     const t = this.trieOfType.get(type)
     if (t !== undefined && typeof o.value === 'string') {
@@ -682,7 +685,7 @@ export class ObservableIndex {
         const m = hp.get(a)
         if (m === undefined) continue
         const k = canonicalHash(a, v)
-        this.probeCell((this.maps[m] as Map<Key, Values>).get(k), m, k, obs, q)
+        this.probeCell(this.cellOf(m, k), m, k, obs, q)
       }
     }
     const lp = this.likeProbes.get(type)
@@ -947,9 +950,25 @@ export class ObservableIndex {
     }
     const map = this.maps[r.m] as Map<Key, Values>
     const cell = map.get(r.k)
-    if (cell === undefined) map.set(r.k, slot)
-    else if (typeof cell === 'number') map.set(r.k, [cell, slot])
+    if (cell === undefined) {
+      map.set(r.k, slot)
+      if (typeof r.k === 'string') {
+        this.stringKeys++
+        this.bloom.add(r.k)
+        if (this.bloom.full) this.bloom.rebuild(this.allStringKeys(), this.stringKeys)
+      }
+    } else if (typeof cell === 'number') map.set(r.k, [cell, slot])
     else cell.push(slot)
+  }
+
+  private *allStringKeys(): IterableIterator<string> {
+    for (const m of this.maps) for (const k of m.keys()) if (typeof k === 'string') yield k
+  }
+
+  /** The cell of a key (the Bloom filter first: a miss costs no Map probe). */
+  private cellOf(m: number, k: Key): Values | undefined {
+    if (typeof k === 'string' && !this.bloom.mayHave(k)) return undefined
+    return (this.maps[m] as Map<Key, Values>).get(k)
   }
 
   private removeKey(r: KeyRef, slot: number): void {
@@ -962,13 +981,19 @@ export class ObservableIndex {
     const cell = map.get(r.k)
     if (cell === undefined) return
     if (typeof cell === 'number') {
-      if (cell === slot) map.delete(r.k)
+      if (cell === slot) {
+        map.delete(r.k)
+        if (typeof r.k === 'string') this.stringKeys--
+      }
       return
     }
     const i = cell.indexOf(slot)
     if (i >= 0) cell.splice(i, 1)
     if (cell.length === 1) map.set(r.k, cell[0] as number)
-    else if (cell.length === 0) map.delete(r.k)
+    else if (cell.length === 0) {
+      map.delete(r.k)
+      if (typeof r.k === 'string') this.stringKeys--
+    }
   }
 }
 

@@ -103,6 +103,18 @@ class BitTrie {
     }
   }
 
+  /** `collect` for an IPv4 address given as an unsigned 32-bit integer (no byte array). */
+  collectV4(addr: number, out: number[]): void {
+    let node = 0
+    pushValues(this.values.get(0), out)
+    for (let i = 0; i < 32; i++) {
+      const bit = (addr >>> (31 - i)) & 1
+      node = ((bit === 0 ? this.zero : this.one)[node] as number) ?? 0
+      if (node === 0) return
+      pushValues(this.values.get(node), out)
+    }
+  }
+
   get nodeCount(): number {
     return this.nodes
   }
@@ -160,6 +172,13 @@ export class PrefixTrie {
     return out
   }
 
+  /** `containing` for one IPv4 address as an unsigned 32-bit integer (see `ipv4Number`). */
+  containingV4(addr: number, out: number[] = []): number[] {
+    this.v4.collectV4(addr, out)
+    pushValues(this.hosts.get(addr >>> 0), out)
+    return out
+  }
+
   /** Whether any stored block contains `net`. */
   contains(net: IpNetwork): boolean {
     return this.containing(net).length > 0
@@ -169,4 +188,32 @@ export class PrefixTrie {
   stats(): { blocks: number; nodes: number } {
     return { blocks: this.hosts.size + this.v4.blockCount + this.v6.blockCount, nodes: this.v4.nodeCount + this.v6.nodeCount }
   }
+}
+
+/**
+ * A dotted-quad IPv4 address in its plain form (`198.51.100.7`: four decimal parts 0–255, no leading
+ * zeros, nothing else) as an unsigned integer, without allocating; -1 for anything else (which may
+ * still be an address in another spelling: parse those with parseIpOrCidr).
+ */
+export function ipv4Number(s: string): number {
+  const n = s.length
+  if (n < 7 || n > 15) return -1
+  let addr = 0
+  let part = 0
+  let digits = 0
+  let parts = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : s.charCodeAt(i)
+    if (c === 46) {
+      if (digits === 0 || part > 255 || ++parts > 4) return -1
+      addr = addr * 256 + part
+      part = 0
+      digits = 0
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1
+      part = part * 10 + (c - 48)
+      if (++digits > 3) return -1
+    } else return -1
+  }
+  return parts === 4 ? addr : -1
 }
