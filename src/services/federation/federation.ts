@@ -422,7 +422,7 @@ export function makeFederationService(deps: FederationDeps) {
   }
 
   /** One sync of one peer or feed: publish to it, pull from it, record the outcome and the backoff. */
-  async function syncPeer(peer: Peer): Promise<Result<SyncSummary>> {
+  async function syncPeer(peer: Peer, opts: { readonly manual?: boolean } = {}): Promise<Result<SyncSummary>> {
     const at = now()
     let outcome: Result<SyncSummary>
     try {
@@ -440,7 +440,9 @@ export function makeFederationService(deps: FederationDeps) {
       const detail = outcome.error.code === 'conflict' ? outcome.error.detail : outcome.error.code
       const next = storedTimestampFromMs(clock.nowMs() + backoffMs(failures, options.backoff, random))
       await store.peers.recordAttempt(peer.id, { at, success: false, error: detail, failures, nextAttemptAt: next })
-      logger.warn({ peer: peer.name, failures, next, error: detail }, 'sync failed')
+      // A sync an administrator asked for reports its error to them; scheduled ones log it.
+      if (opts.manual === true) logger.debug({ peer: peer.name, failures, next, error: detail }, 'sync failed')
+      else logger.warn({ peer: peer.name, failures, next, error: detail }, 'sync failed')
     }
     return outcome
   }
@@ -621,7 +623,7 @@ export function makeFederationService(deps: FederationDeps) {
       if (!isAdmin(viewer)) return forbidden()
       const p = await findPeer(idOrName, kind)
       if (!p.ok) return p
-      return syncPeer(p.value)
+      return syncPeer(p.value, { manual: true })
     },
 
     /** The scheduler's sync (no viewer: the node itself). */

@@ -127,13 +127,19 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
         const rows = await db.selectFrom('log_entries').select(['idx', 'leaf_hash']).where('idx', 'in', chunk).execute()
         for (const r of rows) out.set(nodeKey(0, decodeInt(r.idx, 'idx')), decodeBytes(r.leaf_hash, 'leaf_hash'))
       }
-      for (const chunk of chunksFor(interior, 2, dialect.capabilities.maxParameters)) {
-        const rows = await db
-          .selectFrom('log_nodes')
-          .select(['level', 'idx', 'hash'])
-          .where((eb) => eb.or(chunk.map((a) => eb.and([eb('level', '=', a.level), eb('idx', '=', a.index)]))))
-          .execute()
-        for (const r of rows) out.set(nodeKey(decodeInt(r.level, 'level'), decodeInt(r.idx, 'idx')), decodeBytes(r.hash, 'hash'))
+      // One `level = ? and idx in (…)` per level: a big batch of proofs (a provenance request of 1,000
+      // objects) needs thousands of nodes, and one OR chain of that length overflows the query compiler's stack.
+      const byLevel = new Map<number, Set<number>>()
+      for (const a of interior) {
+        let set = byLevel.get(a.level)
+        if (!set) byLevel.set(a.level, (set = new Set()))
+        set.add(a.index)
+      }
+      for (const [level, indexes] of byLevel) {
+        for (const chunk of chunksFor([...indexes], 1, dialect.capabilities.maxParameters - 1)) {
+          const rows = await db.selectFrom('log_nodes').select(['level', 'idx', 'hash']).where('level', '=', level).where('idx', 'in', chunk).execute()
+          for (const r of rows) out.set(nodeKey(decodeInt(r.level, 'level'), decodeInt(r.idx, 'idx')), decodeBytes(r.hash, 'hash'))
+        }
       }
       return out
     },

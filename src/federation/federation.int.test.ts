@@ -1,0 +1,292 @@
+/**
+ * Federation between real `entente serve` processes on loopback ports: peering with fingerprints, the
+ * per-peer collection computed by TLP (and read by a plain TAXII client with the peer's token), a
+ * tampered object rejected, a node killed mid-sync resuming without loss or duplication, and a peer
+ * presenting another key stopping sync. Schedulers are off (ENTENTE_FEDERATION__ENABLED=false) so each
+ * step is driven by `entente peer sync`; test/federation-scheduler runs with them on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { attackObjects } from '../../test/data.js'
+import { TLP2 } from '../services/federation/policy.js'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'entente.js')
+const TAXII = 'application/taxii+json;version=2.1'
+
+interface Node {
+  readonly name: string
+  readonly data: string
+  readonly port: number
+  readonly url: string
+  token: string
+  server: ChildProcess | null
+}
+
+const base = 21000 + (process.pid % 2000) * 3
+
+function env(n: Node, extra: Record<string, string> = {}) {
+  return { ...process.env, ENTENTE_HTTP__PORT: String(n.port), ENTENTE_NODE__NAME: n.name, ENTENTE_FEDERATION__ENABLED: 'false', ...extra }
+}
+
+function run(n: Node, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, '--data', n.data], { env: env(n) })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+async function json(n: Node, args: string[]) {
+  const r = await run(n, [...args, '--json'])
+  if (r.code !== 0) throw new Error(`entente ${args.join(' ')} → ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+async function serve(n: Node, extraEnv: Record<string, string> = {}): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', n.data], { env: env(n, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
+  n.server = child
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000)
+    const on = (d: Buffer) => {
+      if (process.env.ENTENTE_TEST_SERVE_LOG) process.stderr.write(d)
+      out += d.toString()
+      if (/listening on http/.test(out)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stderr.on('data', on)
+    child.stdout.on('data', on)
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)))
+  })
+}
+
+async function stop(n: Node): Promise<void> {
+  const s = n.server
+  if (!s || s.exitCode !== null) return
+  const gone = new Promise((r) => s.once('exit', r))
+  s.kill('SIGTERM')
+  await gone
+  n.server = null
+}
+
+async function taxiiGet(url: string, token: string) {
+  const res = await fetch(url, { headers: { accept: TAXII, authorization: `Bearer ${token}` } })
+  return { status: res.status, body: (await res.json()) as { objects?: { id: string }[]; more?: boolean; next?: string } }
+}
+
+async function addObjects(n: Node, objects: unknown[]) {
+  const res = await fetch(`${n.url}/taxii2/api/collections/default/objects/`, {
+    method: 'POST',
+    headers: { accept: TAXII, 'content-type': TAXII, authorization: `Bearer ${n.token}` },
+    body: JSON.stringify({ objects }),
+  })
+  const status = (await res.json()) as { failure_count: number }
+  expect(res.status).toBe(202)
+  expect(status.failure_count).toBe(0)
+}
+
+/** Every object id in a collection, paging with next. */
+async function collectionIds(n: Node, collection: string, token = n.token): Promise<string[]> {
+  const ids: string[] = []
+  let next: string | undefined
+  for (;;) {
+    const q = new URLSearchParams({ limit: '1000', ...(next ? { next } : {}) })
+    const r = await taxiiGet(`${n.url}/taxii2/api/collections/${collection}/objects/?${q}`, token)
+    expect(r.status).toBe(200)
+    ids.push(...(r.body.objects ?? []).map((o) => o.id))
+    if (!r.body.more || !r.body.next) return ids
+    next = r.body.next
+  }
+}
+
+/** Real ATT&CK objects, re-marked with a TLP 2.0 marking (their MITRE marking is not a TLP one). */
+function marked(offset: number, n: number, marking: string, extra: Record<string, unknown> = {}) {
+  return attackObjects()
+    .filter((o) => o.type === 'attack-pattern' || o.type === 'malware' || o.type === 'intrusion-set' || o.type === 'course-of-action')
+    .slice(offset, offset + n)
+    .map((o) => ({ ...o, object_marking_refs: [marking], ...extra }))
+}
+
+describe('federation between real nodes', () => {
+  let dir: string
+  const a: Node = { name: 'Country A', data: '', port: base, url: `http://127.0.0.1:${base}`, token: '', server: null }
+  const b: Node = { name: 'Country B', data: '', port: base + 1, url: `http://127.0.0.1:${base + 1}`, token: '', server: null }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'entente-fed-'))
+    for (const n of [a, b]) {
+      ;(n as { data: string }).data = join(dir, n.name.replace(' ', '-'))
+      n.token = (await json(n, ['init', '--org', `${n.name} Election Authority`])).token.secret
+      await serve(n)
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    await Promise.all([stop(a), stop(b)])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  let bOnA: { organisations: { identityId: string }[]; outboundCollectionId: string }
+  let aOnB: { inboundCollectionId: string }
+
+  it('peers two nodes with an invitation and fingerprints compared out of band', async () => {
+    const inv = await json(a, ['peer', 'invite', '--name', 'b'])
+    expect(inv.invitation).toMatch(/^entente-invite-1\./)
+    const bOwn = (await json(b, ['peer', 'invite'])).fingerprint as string
+    const accepted = await json(b, ['peer', 'accept', inv.invitation, '--name', 'a'])
+    expect(accepted).toMatchObject({ name: 'a', status: 'pending', fingerprint: inv.fingerprint })
+    // The invitation is single-use.
+    const again = await run(b, ['peer', 'accept', inv.invitation, '--name', 'a2'])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr.trim().split('\n')).toHaveLength(1)
+    const onA = await json(a, ['peer', 'status', 'b'])
+    expect(onA).toMatchObject({ status: 'pending', fingerprint: bOwn })
+    // No sync before approval.
+    const early = await run(b, ['peer', 'sync', 'a'])
+    expect(early.code).toBe(65)
+    expect(early.stderr).toMatch(/^entente: conflict: peer a is pending/)
+    // A wrong fingerprint is refused.
+    const wrong = await run(a, ['peer', 'approve', 'b', '--fingerprint', inv.fingerprint])
+    expect(wrong.code).toBe(65)
+    expect(wrong.stderr).toMatch(/does not match/)
+    expect((await json(a, ['peer', 'approve', 'b', '--fingerprint', bOwn.toUpperCase()])).status).toBe('approved')
+    expect((await json(b, ['peer', 'approve', 'a', '--fingerprint', inv.fingerprint])).status).toBe('approved')
+    bOnA = await json(a, ['peer', 'status', 'b'])
+    aOnB = await json(b, ['peer', 'status', 'a'])
+    expect(bOnA.organisations.map((o) => o.identityId)).toHaveLength(1)
+  }, 120_000)
+
+  const shared: string[] = []
+  const kept: string[] = []
+
+  it('shares by TLP: CLEAR and GREEN to the peer, AMBER and RED only when it is a named recipient, unknown markings never', async () => {
+    const bOrg = bOnA.organisations[0]!.identityId
+    const other = 'identity--00000000-0000-4000-8000-000000000001'
+    const groups = [
+      { objs: marked(0, 2, TLP2.clear), share: true },
+      { objs: marked(2, 2, TLP2.green), share: true },
+      { objs: marked(4, 2, TLP2.amber), share: false },
+      { objs: marked(6, 1, TLP2.amber, { x_entente_recipients: [bOrg] }), share: true },
+      { objs: marked(7, 1, TLP2.amberStrict, { x_entente_recipients: [other] }), share: false },
+      { objs: marked(8, 1, TLP2.red, { x_entente_recipients: [bOrg] }), share: true },
+      { objs: marked(9, 1, TLP2.red, { x_entente_recipients: [other] }), share: false },
+      // ATT&CK as published: MITRE's own marking, not TLP: never shared.
+      { objs: attackObjects().filter((o) => o.type === 'attack-pattern').slice(20, 22), share: false },
+    ]
+    for (const g of groups) {
+      await addObjects(a, g.objs)
+      ;(g.share ? shared : kept).push(...g.objs.map((o) => o.id))
+    }
+    const s = await json(a, ['peer', 'sync', 'b'])
+    expect(s.published).toBe(shared.length)
+    const pulled = await json(b, ['peer', 'sync', 'a'])
+    expect(pulled).toMatchObject({ received: shared.length, rejected: 0, duplicates: 0 })
+    expect(pulled.checkpoint.verdict).toBe('consistent')
+    const got = await collectionIds(b, aOnB.inboundCollectionId)
+    expect(got.sort()).toEqual([...shared].sort())
+    // A sync with nothing new receives nothing.
+    expect(await json(b, ['peer', 'sync', 'a'])).toMatchObject({ received: 0, duplicates: 0, pages: 1 })
+  }, 120_000)
+
+  it('lets any TAXII 2.1 client read the per-peer collection with the peer token, and nothing else', async () => {
+    const db = new Database(join(b.data, 'entente.db'), { readonly: true })
+    const row = db.prepare("select auth, remote_collection from peers where name = 'a'").get() as { auth: string; remote_collection: string }
+    db.close()
+    const token = (JSON.parse(row.auth) as { token: string }).token
+    expect(row.remote_collection).toBe(bOnA.outboundCollectionId)
+    const ids = await collectionIds(a, row.remote_collection, token)
+    expect(ids.sort()).toEqual([...shared].sort())
+    const def = await taxiiGet(`${a.url}/taxii2/api/collections/default/objects/`, token)
+    expect(def.status).toBe(404)
+    // The token is stored hashed on A.
+    const dbA = new Database(join(a.data, 'entente.db'), { readonly: true })
+    expect(JSON.stringify(dbA.prepare('select * from api_tokens').all())).not.toContain(token)
+    dbA.close()
+  }, 60_000)
+
+  it('rejects an object whose content was changed behind the origin log’s back, and stores the rest', async () => {
+    const objs = marked(40, 3, TLP2.green)
+    await addObjects(a, objs)
+    await json(a, ['peer', 'sync', 'b'])
+    const victim = objs[1]!
+    const db = new Database(join(a.data, 'entente.db'))
+    const row = db.prepare('select seq, json from stix_objects where stix_id = ?').get(victim.id) as { seq: number; json: string }
+    db.prepare('update stix_objects set json = ? where seq = ?').run(row.json.replace('"description":"', '"description":"TAMPERED '), row.seq)
+    db.close()
+    const r = await run(b, ['peer', 'sync', 'a', '--json'])
+    expect(r.code).toBe(65)
+    expect(JSON.parse(r.stdout)).toMatchObject({ received: 2, rejected: 1 })
+    const got = await collectionIds(b, aOnB.inboundCollectionId)
+    expect(got).toContain(objs[0]!.id)
+    expect(got).toContain(objs[2]!.id)
+    expect(got).not.toContain(victim.id)
+    expect(r.stderr).toMatch(/provenance does not verify/)
+  }, 120_000)
+
+  it('resumes a sync killed with SIGKILL with nothing lost or duplicated', async () => {
+    const many = marked(100, 2000, TLP2.green).concat(
+      attackObjects().filter((o) => o.type === 'relationship').slice(0, 3000).map((o) => ({ ...o, object_marking_refs: [TLP2.green] })),
+    )
+    const file = join(dir, 'green.json')
+    writeFileSync(file, JSON.stringify({ type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d', objects: many }))
+    expect((await run(a, ['import', file])).code).toBe(0)
+    expect((await json(a, ['peer', 'sync', 'b'])).published).toBeGreaterThanOrEqual(many.length)
+    const dbPath = join(b.data, 'entente.db')
+    const before = (new Database(dbPath, { readonly: true }).prepare("select received from peers where name = 'a'").get() as { received: number }).received
+    const child = spawn(process.execPath, [BIN, 'peer', 'sync', 'a', '--data', b.data, '--json'], { env: env(b), stdio: ['ignore', 'ignore', 'pipe'] })
+    let childErr = ''
+    child.stderr?.on('data', (d: Buffer) => (childErr += d.toString()))
+    const db = new Database(dbPath, { readonly: true })
+    let received = before
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && child.exitCode === null) {
+      received = (db.prepare("select received from peers where name = 'a'").get() as { received: number }).received
+      if (received > before) break
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    child.kill('SIGKILL')
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))
+    expect(childErr).toBe('')
+    expect(received).toBeGreaterThan(before)
+    expect(received - before).toBeLessThan(many.length)
+    db.close()
+    const resumed = await json(b, ['peer', 'sync', 'a'])
+    expect(resumed.duplicates).toBe(0)
+    expect(received - before + resumed.received).toBe(many.length)
+    const got = await collectionIds(b, aOnB.inboundCollectionId)
+    expect(new Set(got).size).toBe(got.length)
+    for (const o of many) expect(got).toContain(o.id)
+  }, 240_000)
+
+  it('stops syncing when the peer presents another key, until the new fingerprint is approved', async () => {
+    await stop(a)
+    // Another node (another key) answers at A's address.
+    const impostor: Node = { name: 'Impostor', data: join(dir, 'impostor'), port: a.port, url: a.url, token: '', server: null }
+    impostor.token = (await json(impostor, ['init'])).token.secret
+    await serve(impostor)
+    try {
+      const r = await run(b, ['peer', 'sync', 'a'])
+      expect(r.code).toBe(65)
+      expect(r.stderr).toMatch(/presented a different key/)
+      const status = await json(b, ['peer', 'status', 'a'])
+      expect(status.status).toBe('key-changed')
+      const newFp = (await json(impostor, ['peer', 'invite'])).fingerprint
+      expect(status.presentedFingerprint).toBe(newFp)
+      // Still stopped: no sync until approval, and the old fingerprint does not approve the new key.
+      expect((await run(b, ['peer', 'sync', 'a'])).stderr).toMatch(/key-changed/)
+      const old = await run(b, ['peer', 'approve', 'a', '--fingerprint', status.fingerprint])
+      expect(old.code).toBe(65)
+    } finally {
+      await stop(impostor)
+    }
+  }, 120_000)
+})
