@@ -20,6 +20,7 @@ import type { CorrelationOptions } from '../services/correlate/correlate.js'
 import { ed25519Verify, generateNodeKey, loadPrivateKey, readKeyFile, writeKeyFile, type NodeSigningKey } from '../platform/signing.js'
 import type { Logger } from '../services/deps.js'
 import { makeServices, type Services } from '../services/index.js'
+import { makeWebhookSender } from '../platform/webhook-sender.js'
 import type { Preparer } from '../services/pipeline/preparer.js'
 import { openStore } from '../store/kysely/open.js'
 import type { Store, StoreOptions } from '../store/port.js'
@@ -153,6 +154,7 @@ export async function openNode(
       backoff: { baseMs: config.federation.backoffBaseSeconds * 1000, maxMs: config.federation.backoffMaxSeconds * 1000 },
       invitationTtlHours: config.federation.invitationTtlHours,
     },
+    webhooks: { allowInternalAddresses: config.webhooks.allowInternalAddresses },
     ...(key ? { nodeKey: key } : {}),
     ...(preparer ? { preparer } : {}),
   })
@@ -233,6 +235,20 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       .catch((e: unknown) => logger.warn({ err: e }, 'witness check failed'))
   }, config.transparency.witnessIntervalSeconds * 1000)
   witness.unref()
+  // Webhooks: due deliveries are sent regularly (one batch at a time; a batch never overlaps the next).
+  const sender = makeWebhookSender(config.webhooks)
+  let sending = false
+  const deliveries = setInterval(() => {
+    if (sending) return
+    sending = true
+    services.webhooks
+      .deliverDue(sender)
+      .catch((e: unknown) => logger.warn({ err: e }, 'webhook deliveries failed'))
+      .finally(() => {
+        sending = false
+      })
+  }, config.webhooks.intervalSeconds * 1000)
+  deliveries.unref()
   // Federation: pulls from peers and feeds, publishes to peers (src/federation/scheduler.ts).
   const { startScheduler } = await import('../federation/scheduler.js')
   const scheduler = config.federation.enabled ? startScheduler({ federation: services.federation, logger: logger as unknown as Logger }) : null
@@ -243,6 +259,7 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       clearInterval(sessions)
       clearInterval(signing)
       clearInterval(witness)
+      clearInterval(deliveries)
       await scheduler?.stop()
       await app.close()
     },

@@ -235,6 +235,20 @@ export const FederationSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const WebhooksSchema = Type.Object(
+  {
+    allowInternalAddresses: Type.Boolean({
+      default: false,
+      description: 'Let webhook URLs name loopback, private or link-local addresses (closed networks, tests). Off: such URLs are refused at registration and at every delivery',
+    }),
+    connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000, description: 'Webhook delivery: longest wait for a connection' }),
+    totalTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'Webhook delivery: longest whole attempt' }),
+    maxResponseBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 65_536, description: 'Webhook delivery: most bytes of an answer read' }),
+    intervalSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 5, description: '`serve` sends due webhook deliveries this often' }),
+  },
+  { additionalProperties: false },
+)
+
 export const ConfigSchema = Type.Object(
   {
     node: NodeSchema,
@@ -246,6 +260,7 @@ export const ConfigSchema = Type.Object(
     metrics: MetricsSchema,
     correlation: CorrelationSchema,
     federation: FederationSchema,
+    webhooks: WebhooksSchema,
   },
   { additionalProperties: false },
 )

@@ -15,11 +15,13 @@ import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
 import { cachedCollectionReads } from './events/policy.js'
 import { makeExploreService } from './explore/explore.js'
 import { makeCasesService } from './cases/cases.js'
+import { makeAgreementsService } from './agreements/agreements.js'
+import { makeWebhooksService } from './webhooks/webhooks.js'
 import type { AlertStore, Store } from '../store/port.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(
-  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions },
+  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions } & { readonly webhooks?: { readonly allowInternalAddresses?: boolean } },
 ) {
   // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
   const events = makeEventBus({
@@ -47,13 +49,27 @@ export function makeServices(
       const added = await deps.store.alerts.add(alerts)
       for (const a of added)
         events.publish({ kind: 'alert', orgId: a.orgId, alertId: a.id, alertKind: a.kind, indicatorId: a.indicatorId, suppressed: a.suppressed !== null })
+      for (const a of added) await webhooks.alertCreated(a).catch(() => 0)
       return added
     },
   }
   const correlationStore = new Proxy(deps.store, { get: (t, k) => (k === 'alerts' ? alertEvents : Reflect.get(t, k)) }) as Store
   const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
   // Joint cases: every change goes through ingest; changes reach the live-event bus after commit.
-  const cases = makeCasesService({ ...deps, ingest: () => ingest, onEvent: (e) => events.publish(e) })
+  const cases = makeCasesService({
+    ...deps,
+    ingest: () => ingest,
+    onEvent: async (e) => {
+      events.publish(e)
+      await webhooks.caseEvent(e)
+    },
+  })
+  // Webhooks: case changes and alerts are queued (durably) for the organisations that may see them.
+  const webhooks = makeWebhooksService({
+    ...deps,
+    mayViewCase: (viewer, caseObject) => cases.mayViewCase(viewer, caseObject),
+    ...(deps.webhooks?.allowInternalAddresses !== undefined ? { allowInternalAddresses: deps.webhooks.allowInternalAddresses } : {}),
+  })
   const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
   const admin = makeAdminService(deps)
   const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps) })
@@ -74,6 +90,7 @@ export function makeServices(
     ingest,
     correlate,
     alerts: makeAlertService(deps),
+    webhooks,
     objects: makeObjectsService(deps),
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),

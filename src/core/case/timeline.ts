@@ -19,10 +19,10 @@ export interface TimelineEntry {
   /** Who made the version (user or organisation identity), when known. */
   readonly actorRef: string | null
   /** Entry details: from/to statuses, reasons, refs, titles. Values are strings, string lists or null. */
-  readonly data: Readonly<Record<string, string | readonly string[] | null>>
+  readonly data: Record<string, string | string[] | null>
 }
 
-const added = (a: readonly string[], b: readonly string[]) => b.filter((x) => !a.includes(x))
+const added = (a: readonly string[], b: readonly string[]): string[] => b.filter((x) => !a.includes(x))
 
 function caseEntries(versions: readonly CaseRecord[]): TimelineEntry[] {
   const out: TimelineEntry[] = []
@@ -105,7 +105,7 @@ export function computeTimeline(h: CaseHistory): TimelineEntry[] {
     ...h.tasks.flatMap(taskEntries),
     ...h.requests.flatMap(requestEntries),
     ...h.offers.flatMap(offerEntries),
-    ...h.notes.map((n): TimelineEntry => ({ at: n.created, kind: 'note_added', objectId: n.id, actorRef: n.modifiedByRef, data: { content: n.content, authors: n.authors } })),
+    ...h.notes.map((n): TimelineEntry => ({ at: n.created, kind: 'note_added', objectId: n.id, actorRef: n.modifiedByRef, data: { content: n.content, authors: [...n.authors] } })),
   ]
   // Stable sort by time; STIX timestamps of equal precision compare as text, mixed precision by value.
   return all

@@ -424,8 +424,8 @@ export function makeCasesService(deps: CasesDeps) {
     return {
       id: c.id, version: c.modified, title: c.title, description: c.description, severity: c.severity, status: c.status, statusReason: c.statusReason,
       closeReason: c.closeReason, tlp: c.tlp, lead: orgRef(byIdentity, c.leadRef), participants: c.participantRefs.map((r) => orgRef(byIdentity, r)),
-      linkedObjects: c.linkedRefs, playbook: c.playbook, created: c.created, modified: c.modified, modifiedBy: c.modifiedByRef, role,
-      allowedTransitions: TRANSITIONS[c.status],
+      linkedObjects: [...c.linkedRefs], playbook: c.playbook, created: c.created, modified: c.modified, modifiedBy: c.modifiedByRef, role,
+      allowedTransitions: [...TRANSITIONS[c.status]],
     }
   }
 
@@ -810,7 +810,7 @@ export function makeCasesService(deps: CasesDeps) {
         ms
           .map((m) => readNote(objs.get(m.stixId)))
           .filter((n): n is NoteRecord => n !== null)
-          .map((n) => ({ id: n.id, caseId: n.caseRef, content: n.content, authors: n.authors, authorRef: n.modifiedByRef, organisation: orgRef(byIdentity, n.createdByRef), created: n.created })),
+          .map((n) => ({ id: n.id, caseId: n.caseRef, content: n.content, authors: [...n.authors], authorRef: n.modifiedByRef, organisation: orgRef(byIdentity, n.createdByRef), created: n.created })),
       )
     },
 
@@ -833,7 +833,7 @@ export function makeCasesService(deps: CasesDeps) {
       const w = await write(viewer, collectionId, [buildNote(n)])
       if (!w.ok) return w
       await emit({ kind: 'case', caseId: c.id, change: 'note_added', objectId: n.id, caseObject: lc.value.json })
-      return ok({ id: n.id, caseId: c.id, content: n.content, authors: n.authors, authorRef: n.modifiedByRef, organisation: orgRef(await orgsByIdentity(), me), created: n.created })
+      return ok({ id: n.id, caseId: c.id, content: n.content, authors: [...n.authors], authorRef: n.modifiedByRef, organisation: orgRef(await orgsByIdentity(), me), created: n.created })
     },
 
     async listRequests(viewer: Viewer, caseId: string): Promise<Result<RequestView[]>> {

@@ -4,7 +4,7 @@
  * optimistic concurrency (412), the timeline, and above all: an organisation outside a case sees
  * nothing of it in any answer.
  */
-import type { LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../../test/db.js'
 import { api, createHttpTestNode, json, type HttpTestNode } from '../../../../test/http.js'
@@ -18,6 +18,11 @@ interface CaseBody {
 }
 interface TaskBody { id: string; caseId: string; version: string; title: string; status: string; assignee: { kind: string; userId: string | null; ref: string } | null; techniques: { framework: string; id: string }[] }
 interface Problem { status: number; code: string; errors?: { pointer: string }[] }
+
+/** PATCH through inject (the shared helper knows GET/POST/PUT/DELETE/HEAD). */
+function patch(app: FastifyInstance, url: string, o: { token: string; headers?: Record<string, string>; body: unknown }): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'PATCH', url, headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json', ...o.headers }, payload: JSON.stringify(o.body) })
+}
 
 function problem(res: LightMyRequestResponse, status: number, code: string): Problem {
   expect(res.statusCode, res.body).toBe(status)
@@ -95,18 +100,18 @@ for (const dialect of DIALECTS) {
 
     it('moves the status through the workflow with reasons, refuses other moves and stale versions', async () => {
       const cur = json<{ case: CaseBody }>(await api(n.app, 'GET', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token })).case
-      problem(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, body: { status: 'triage' } }), 400, 'validation_failed')
-      problem(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { status: 'resolved' } }), 409, 'invalid_transition')
-      const ok1 = await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { status: 'triage', reason: 'confirmed by two monitors' } })
+      problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, body: { status: 'triage' } }), 400, 'validation_failed')
+      problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { status: 'resolved' } }), 409, 'invalid_transition')
+      const ok1 = await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { status: 'triage', reason: 'confirmed by two monitors' } })
       expect(ok1.statusCode, ok1.body).toBe(200)
       const v2 = json<CaseBody>(ok1)
       expect(v2.status).toBe('triage')
       expect(v2.version).not.toBe(cur.version)
       // The old version is stale now.
-      problem(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { severity: 'critical' } }), 412, 'precondition_failed')
+      problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { severity: 'critical' } }), 412, 'precondition_failed')
       // A participant may not run the case.
-      problem(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: orgs.partner.token, headers: { 'if-match': `"${v2.version}"` }, body: { severity: 'critical' } }), 403, 'forbidden')
-      const v3 = json<CaseBody>(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${v2.version}"` }, body: { status: 'active', severity: 'critical' } }))
+      problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: orgs.partner.token, headers: { 'if-match': `"${v2.version}"` }, body: { severity: 'critical' } }), 403, 'forbidden')
+      const v3 = json<CaseBody>(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${v2.version}"` }, body: { status: 'active', severity: 'critical' } }))
       expect(v3).toMatchObject({ status: 'active', severity: 'critical' })
     })
 
@@ -120,7 +125,7 @@ for (const dialect of DIALECTS) {
       const assigned = json<TaskBody>(res)
       expect(assigned.assignee).toMatchObject({ kind: 'user', userId: orgs.partner.userId })
       // The assignee may change the status only.
-      problem(await api(n.app, 'PATCH', `/api/v1/cases/${caseId}/tasks/${t.id}`, { token: orgs.partner.token, headers: { 'if-match': assigned.version }, body: { title: 'mine now' } }), 403, 'forbidden')
+      problem(await patch(n.app, `/api/v1/cases/${caseId}/tasks/${t.id}`, { token: orgs.partner.token, headers: { 'if-match': assigned.version }, body: { title: 'mine now' } }), 403, 'forbidden')
       const done = await api(n.app, 'POST', `/api/v1/cases/${caseId}/tasks/${t.id}/complete`, { token: orgs.partner.token, headers: { 'if-match': `"${assigned.version}"` } })
       expect(done.statusCode, done.body).toBe(200)
       expect(json<TaskBody>(done).status).toBe('done')
@@ -163,15 +168,15 @@ for (const dialect of DIALECTS) {
 
     it('closes with a reason and reopens to triage with a reason', async () => {
       let c = json<{ case: CaseBody }>(await api(n.app, 'GET', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token })).case
-      const patch = async (body: object) => api(n.app, 'PATCH', `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${c.version}"` }, body })
-      problem(await patch({ status: 'closed' }), 400, 'validation_failed')
-      let r = await patch({ status: 'closed', closeReason: 'no_action_needed', reason: 'traffic back to normal, no intrusion found' })
+      const edit = async (body: object) => patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${c.version}"` }, body })
+      problem(await edit({ status: 'closed' }), 400, 'validation_failed')
+      let r = await edit({ status: 'closed', closeReason: 'no_action_needed', reason: 'traffic back to normal, no intrusion found' })
       expect(r.statusCode, r.body).toBe(200)
       c = json<CaseBody>(r)
       expect(c).toMatchObject({ status: 'closed', closeReason: 'no_action_needed', allowedTransitions: ['triage'] })
-      problem(await patch({ status: 'active' }), 409, 'invalid_transition')
-      problem(await patch({ status: 'triage' }), 400, 'validation_failed')
-      r = await patch({ status: 'triage', reason: 'attack resumed' })
+      problem(await edit({ status: 'active' }), 409, 'invalid_transition')
+      problem(await edit({ status: 'triage' }), 400, 'validation_failed')
+      r = await edit({ status: 'triage', reason: 'attack resumed' })
       expect(r.statusCode, r.body).toBe(200)
       expect(json<CaseBody>(r)).toMatchObject({ status: 'triage', closeReason: null, statusReason: 'attack resumed' })
     })

@@ -15,6 +15,7 @@ import { organisationsRoutes } from './organisations.routes.js'
 import { tokensRoutes } from './tokens.routes.js'
 import { usersRoutes } from './users.routes.js'
 import { casesRoutes } from './cases.routes.js'
+import { webhooksRoutes } from './webhooks.routes.js'
 import { sessionRoutes } from './session.routes.js'
 import { eventsRoutes } from './events.routes.js'
 import { exploreRoutes } from './explore.routes.js'
@@ -22,7 +23,7 @@ import { peersRoutes } from './peers.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', authHook(ctx.services.admin, ctx.services.auth))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, casesRoutes, sessionRoutes, eventsRoutes, exploreRoutes, peersRoutes]) {
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, casesRoutes, webhooksRoutes, sessionRoutes, eventsRoutes, exploreRoutes, peersRoutes]) {
     await app.register(routes, { ctx })
   }
 }
