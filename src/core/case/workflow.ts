@@ -81,7 +81,11 @@ export function reachableFrom(from: CaseStatus): Set<CaseStatus> {
   const seen = new Set<CaseStatus>([from])
   const todo: CaseStatus[] = [from]
   for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
-    for (const n of TRANSITIONS[s]) if (!seen.has(n)) (seen.add(n), todo.push(n))
+    for (const n of TRANSITIONS[s]) {
+      if (seen.has(n)) continue
+      seen.add(n)
+      todo.push(n)
+    }
   }
   return seen
 }
