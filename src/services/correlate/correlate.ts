@@ -42,8 +42,8 @@ export const SIGHTING_NAMESPACE = '6b7d0c52-3a8e-5f1d-9c4b-2e1f0a9d8c73'
 export const CORRELATION_ACTOR = 'correlation'
 
 export const CORRELATION_LIMITS = {
-  /** Objects read from the store per query when (re)building. */
-  scanBatch: 2_000,
+  /** Objects read from the store per query when (re)building (the next page is read while one is indexed). */
+  scanBatch: 5_000,
   /** A new indicator without an indexable value is evaluated against at most this many stored observations. */
   maxUnboundedScan: 50_000,
   /** Candidate observations loaded from the store for one batch of new indicators. */
@@ -306,6 +306,34 @@ export function makeCorrelateService(deps: CorrelateDeps) {
     return r.ok ? r.value : null
   }
 
+  /**
+   * Runs a batch of observations through an index: standalone SCOs in one `matchEach` call (no
+   * per-observation allocation), the others one at a time. Matches come out in observation order.
+   */
+  function matchAll(idx: ObservableIndex, batch: readonly Observation[], now: number, out: Match[]): void {
+    const single: number[] = []
+    const objects: unknown[] = []
+    const found: { pos: number; match: Match }[] = []
+    batch.forEach((obs, pos) => {
+      if (obs.rec.kind === 'sco') {
+        single.push(pos)
+        objects.push(obs.scos.length === 1 ? obs.scos[0] : obs.scos)
+        return
+      }
+      const r = matchIn(idx, obs, now)
+      if (r) for (const x of r.matches) found.push({ pos, match: { indicator: x.indicator, values: x.values, obs } })
+    })
+    if (objects.length > 0) {
+      idx.matchEach(objects, { now }, (i, x) => {
+        const pos = single[i] as number
+        found.push({ pos, match: { indicator: x.indicator, values: x.values, obs: batch[pos] as Observation } })
+      })
+    }
+    // Stable: matches of one observation keep the order the index gave them.
+    found.sort((a, b) => a.pos - b.pos)
+    for (const f of found) out.push(f.match)
+  }
+
   // ---- matches → sightings and alerts ------------------------------------------------------------
 
   interface Match {
@@ -320,7 +348,7 @@ export function makeCorrelateService(deps: CorrelateDeps) {
     let first: string | null = null
     for (const v of values) {
       const over = overCorrelation({ indicators: v.indicators }, policy)
-      const hit = over === null ? warninglists.match(String(v.value), kindOf(v.objectType, v.path))[0] : undefined
+      const hit = over === null ? warninglists.check(String(v.value), kindOf(v.objectType, v.path)) : null
       const reason = over ?? (hit ? `warninglist: ${hit.list}` : null)
       if (reason === null) return null
       first ??= reason
@@ -446,13 +474,17 @@ export function makeCorrelateService(deps: CorrelateDeps) {
 
   /** Streams stored memberships of some types, in order, as batches. */
   async function* scan(types: readonly string[]) {
-    let after = 0
-    for (;;) {
-      const rows = await store.objects.scanMembers({ types, afterSeq: after, limit: CORRELATION_LIMITS.scanBatch })
+    type Rows = Awaited<ReturnType<Store['objects']['scanMembers']>>
+    const page = (afterSeq: number): Promise<Rows> => store.objects.scanMembers({ types, afterSeq, limit: CORRELATION_LIMITS.scanBatch })
+    let next: Promise<Rows> | null = page(0)
+    while (next !== null) {
+      const rows: Rows = await next
       if (rows.length === 0) return
+      // Read the next page while the caller indexes this one (a full page means there may be more).
+      next = rows.length < CORRELATION_LIMITS.scanBatch ? null : page((rows[rows.length - 1] as { seq: number }).seq)
+      // A failed read-ahead is reported where it is awaited, not as an unhandled rejection.
+      next?.catch(() => undefined)
       yield rows
-      after = (rows[rows.length - 1] as { seq: number }).seq
-      if (rows.length < CORRELATION_LIMITS.scanBatch) return
     }
   }
 
@@ -601,6 +633,7 @@ export function makeCorrelateService(deps: CorrelateDeps) {
       const referenced = new Set<string>()
       for (const { a, o } of parsed) if (a.type === 'observed-data' && Array.isArray(o.object_refs)) for (const ref of o.object_refs) if (typeof ref === 'string') referenced.add(ref)
       const now = clock.nowMs()
+      const batch: Observation[] = []
       for (const { a, o } of parsed) {
         const kind = kindOfType(a.type)
         if (kind === null || (kind === 'sco' && referenced.has(a.stixId))) continue
@@ -609,9 +642,9 @@ export function makeCorrelateService(deps: CorrelateDeps) {
         if (!obs) continue
         observations.put(rec, obs.scos)
         summary.observations++
-        const r = matchIn(index, obs, now)
-        if (r) for (const x of r.matches) matches.push({ indicator: x.indicator, values: x.values, obs })
+        batch.push(obs)
       }
+      matchAll(index, batch, now, matches)
       await deliver(matches, summary)
       summary.seconds = (clock.nowMs() - started) / 1000
       return summary
@@ -642,12 +675,9 @@ export function makeCorrelateService(deps: CorrelateDeps) {
         const now = clock.nowMs()
         for await (const batch of storedObservations()) {
           const matches: Match[] = []
-          for (const obs of batch) {
-            observations.put(obs.rec, obs.scos)
-            summary.observations++
-            const r = matchIn(index, obs, now)
-            if (r) for (const x of r.matches) matches.push({ indicator: x.indicator, values: x.values, obs })
-          }
+          for (const obs of batch) observations.put(obs.rec, obs.scos)
+          summary.observations += batch.length
+          matchAll(index, batch, now, matches)
           await deliver(matches, summary)
           input.onProgress?.({ phase: 'observations', done: summary.observations })
         }
