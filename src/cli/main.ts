@@ -1,6 +1,7 @@
 /** The `entente` command. */
 import { Command, CommanderError } from 'commander'
 import { registerAdmin } from './commands/admin.js'
+import { registerPassword } from './commands/password.js'
 import { registerConfig } from './commands/config.js'
 import { registerCorrelate } from './commands/correlate.js'
 import { registerExport } from './commands/export.js'
@@ -11,6 +12,7 @@ import { registerPattern } from './commands/pattern.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerServe } from './commands/serve.js'
 import { registerPeer } from './commands/peer.js'
+import { registerAgreement } from './commands/agreement.js'
 import { CliFailure, EXIT, printError } from './output.js'
 
 export function buildProgram(): Command {
@@ -26,10 +28,12 @@ export function buildProgram(): Command {
   registerImport(program)
   registerExport(program)
   registerAdmin(program)
+  registerPassword(program)
   registerLog(program)
   registerPattern(program)
   registerCorrelate(program)
   registerPeer(program)
+  registerAgreement(program)
   registerConfig(program)
   return program
 }

@@ -16,6 +16,7 @@ import { cachedCollectionReads } from './events/policy.js'
 import { makeExploreService } from './explore/explore.js'
 import { makeCasesService } from './cases/cases.js'
 import { makeAgreementsService } from './agreements/agreements.js'
+import { makeAgreementsService } from './agreements/agreements.js'
 import { makeWebhooksService } from './webhooks/webhooks.js'
 import type { AlertStore, Store } from '../store/port.js'
 
@@ -72,6 +73,8 @@ export function makeServices(
   })
   const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
   const admin = makeAdminService(deps)
+  // Sharing agreements: stored through ingest in the node-internal agreements collection.
+  const agreements = makeAgreementsService({ ...deps, ingest: () => ingest, createCollection: (v, i) => admin.createCollection(v, i) })
   const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps) })
   return {
     admin: {
@@ -84,6 +87,7 @@ export function makeServices(
       },
     },
     auth,
+    agreements,
     events,
     explore: makeExploreService(deps),
     cases,
