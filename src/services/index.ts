@@ -16,7 +16,6 @@ import { cachedCollectionReads } from './events/policy.js'
 import { makeExploreService } from './explore/explore.js'
 import { makeCasesService } from './cases/cases.js'
 import { makeAgreementsService } from './agreements/agreements.js'
-import { makeAgreementsService } from './agreements/agreements.js'
 import { makeWebhooksService } from './webhooks/webhooks.js'
 import type { AlertStore, Store } from '../store/port.js'
 
@@ -91,10 +90,10 @@ export function makeServices(
     events,
     explore: makeExploreService(deps),
     cases,
+    webhooks,
     ingest,
     correlate,
     alerts: makeAlertService(deps),
-    webhooks,
     objects: makeObjectsService(deps),
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
