@@ -18,6 +18,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The web app in Debian's Chromium (test/e2e); the build is made first when web/dist is stale.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/e2e/build-web.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

@@ -14,7 +14,7 @@ import { Link, Router, useRouter } from './router.js'
 
 type Auth = { state: 'checking' } | { state: 'out'; notice: string | null } | { state: 'in'; user: SessionUser }
 
-function Page() {
+function Page({ user }: { user: SessionUser }) {
   const { location } = useRouter()
   const p = location.path
   const object = /^\/objects\/([^/]+)\/([^/]+)$/.exec(p)
@@ -31,7 +31,7 @@ function Page() {
     case '/transparency':
       return <Transparency />
     default:
-      return <Dashboard />
+      return <Dashboard isAdmin={user.role === 'admin'} />
   }
 }
 
@@ -39,10 +39,11 @@ function Page() {
 function LiveAnnouncer() {
   const [messages, setMessages] = useState<{ id: number; text: string }[]>([])
   useLiveEvents((e) => {
-    const text = e.kind === 'object' ? t.live.newObject(e.data.name ?? e.data.id, e.data.type) : e.kind === 'alert' ? t.live.newAlert : e.kind === 'case' ? t.live.caseChanged : null
+    // Named objects only (relationships and observables would flood the corner); the same text once.
+    const text = e.kind === 'object' ? (e.data.name ? t.live.newObject(e.data.name, e.data.type) : null) : e.kind === 'alert' ? t.live.newAlert : e.kind === 'case' ? t.live.caseChanged : null
     if (text === null) return
     const id = Date.now() + Math.random()
-    setMessages((m) => [...m.slice(-2), { id, text }])
+    setMessages((m) => [...m.filter((x) => x.text !== text).slice(-2), { id, text }])
     setTimeout(() => setMessages((m) => m.filter((x) => x.id !== id)), 6000)
   })
   return (
@@ -89,7 +90,7 @@ function Shell({ user, onSignOut }: { user: SessionUser; onSignOut: () => void }
         </div>
       </header>
       <main id="main">
-        <Page />
+        <Page user={user} />
       </main>
       <LiveAnnouncer />
     </>

@@ -56,8 +56,13 @@ export function RelationshipGraph({ center, centerLabel, detail, onOpen, label }
           style: { width: 1, 'line-color': '#9aa5b1', 'curve-style': big ? 'haystack' : 'bezier', 'target-arrow-shape': big ? 'none' : 'triangle', 'target-arrow-color': '#9aa5b1', 'arrow-scale': 0.6 },
         },
       ],
-      layout: { name: 'concentric', concentric: (n: cytoscape.NodeSingular) => (n.id() === center ? 2 : 1), levelWidth: () => 1, minNodeSpacing: 6, animate: false },
+      layout: { name: 'concentric', concentric: (n: cytoscape.NodeSingular) => (n.id() === center ? 2 : 1), levelWidth: () => 1, minNodeSpacing: big ? 6 : 60, animate: false, fit: true, padding: 40 },
     })
+    // A few nodes would be blown up to fill the box: keep them at a readable size.
+    if (cy.zoom() > 1.2) {
+      cy.zoom(1.2)
+      cy.center()
+    }
     cy.on('tap', 'node', (ev) => {
       const id = ev.target.id() as string
       if (id !== center) onOpen(id)

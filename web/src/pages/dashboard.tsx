@@ -34,11 +34,15 @@ interface CaseSummary {
   readonly severity?: string
 }
 
-export function Dashboard() {
+export function Dashboard({ isAdmin }: { isAdmin: boolean }) {
   const [recent, reloadRecent] = useAsync(recentIntelligence, [])
   const [alerts, reloadAlerts] = useAsync(() => get<{ items: AlertView[] }>('/api/v1/alerts?limit=8'), [])
-  const [cases, reloadCases] = useAsync(() => optional<{ items: CaseSummary[] }>('/api/v1/cases?limit=8&open=true'), [])
-  const [peers] = useAsync(() => optional<{ items: { id: string; name?: string; url: string; status: string; lastSyncAt?: string | null }[] }>('/api/v1/peers'), [])
+  const [cases, reloadCases] = useAsync(() => optional<{ items: CaseSummary[] }>('/api/v1/cases?limit=8&status=new,triage,active,contained'), [])
+  // Partner connections are for administrators; other users see the placeholder without asking.
+  const [peers] = useAsync(
+    () => (isAdmin ? optional<{ items: { id: string; name?: string; url: string; status: string; lastSyncAt?: string | null }[] }>('/api/v1/peers') : Promise.resolve({ kind: 'forbidden' as const })),
+    [isAdmin],
+  )
   useLiveEvents((e) => {
     if (e.kind === 'object' || e.kind === 'reset') reloadRecent()
     if (e.kind === 'alert' || e.kind === 'reset') reloadAlerts()

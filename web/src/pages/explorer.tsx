@@ -120,7 +120,7 @@ export function Explorer() {
         </div>
         <div className="field">
           <label htmlFor="f-source">{t.explorer.source}</label>
-          <input maxLength={100} pattern="identity--[0-9a-fA-F-]{36}" placeholder="identity--…" {...field('source')} />
+          <input maxLength={100} pattern="identity--[0-9a-fA-F\-]{36}" placeholder="identity--…" {...field('source')} />
         </div>
         <div className="field">
           <label htmlFor="f-from">{t.explorer.from}</label>

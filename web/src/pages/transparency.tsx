@@ -82,7 +82,7 @@ export function Transparency() {
           </div>
           <div className="field wide">
             <label htmlFor="t-object">{t.transparency.objectId}</label>
-            <input id="t-object" required maxLength={300} pattern="[a-z0-9-]+--[0-9a-fA-F-]{36}" value={objectId} onChange={(e) => setObjectId(e.target.value)} placeholder="indicator--…" />
+            <input id="t-object" required maxLength={300} pattern="[a-z0-9\-]+--[0-9a-fA-F\-]{36}" value={objectId} onChange={(e) => setObjectId(e.target.value)} placeholder="indicator--…" />
           </div>
           <div className="actions">
             <button type="submit" className="primary">
