@@ -342,9 +342,9 @@ export function makeCasesService(deps: CasesDeps) {
   }
 
   /** The case an object belongs to, loaded for the viewer (not_found for both when it may not see it). */
-  async function loadMember(viewer: Viewer, id: string, type: string, resource: string) {
+  async function loadMember(viewer: Viewer, id: string, type: string, resource: string, expectCase?: string) {
     const m = await store.cases.member(id)
-    if (!m || m.type !== type) return notFound(resource, id)
+    if (!m || m.type !== type || (expectCase !== undefined && m.caseId !== expectCase)) return notFound(resource, id)
     const lc = await loadCase(viewer, m.caseId)
     if (!lc.ok) return notFound(resource, id)
     const json = (await latest(lc.value.collectionId, [id])).get(id)
@@ -748,8 +748,8 @@ export function makeCasesService(deps: CasesDeps) {
      * Edits a task. The lead (and administrators) may change anything; the assignee (the user, or a
      * user of the assigned organisation) may change its status only.
      */
-    async updateTask(viewer: Viewer, taskId: string, ifMatch: string | undefined, input: TaskUpdateInput): Promise<Result<TaskView>> {
-      const lm = await loadMember(viewer, taskId, TASK_TYPE, 'task')
+    async updateTask(viewer: Viewer, taskId: string, ifMatch: string | undefined, input: TaskUpdateInput, caseId?: string): Promise<Result<TaskView>> {
+      const lm = await loadMember(viewer, taskId, TASK_TYPE, 'task', caseId)
       if (!lm.ok) return lm
       const { c, role, collectionId, member } = lm.value
       const t = readTask(member)
@@ -863,8 +863,8 @@ export function makeCasesService(deps: CasesDeps) {
     },
 
     /** A partner organisation in the case (not the lead) offers help on an open request. */
-    async offer(viewer: Viewer, requestId: string, input: { readonly description: string }): Promise<Result<OfferView>> {
-      const lm = await loadMember(viewer, requestId, REQUEST_TYPE, 'request')
+    async offer(viewer: Viewer, requestId: string, input: { readonly description: string }, caseId?: string): Promise<Result<OfferView>> {
+      const lm = await loadMember(viewer, requestId, REQUEST_TYPE, 'request', caseId)
       if (!lm.ok) return lm
       const { c, role, collectionId, member } = lm.value
       const r = readRequest(member)
@@ -887,8 +887,8 @@ export function makeCasesService(deps: CasesDeps) {
     },
 
     /** The lead accepts or declines an offer; accepting also marks the request accepted (one write). */
-    async decideOffer(viewer: Viewer, offerId: string, input: { readonly decision: 'accept' | 'decline'; readonly reason?: string }): Promise<Result<OfferView>> {
-      const lm = await loadMember(viewer, offerId, OFFER_TYPE, 'offer')
+    async decideOffer(viewer: Viewer, offerId: string, input: { readonly decision: 'accept' | 'decline'; readonly reason?: string }, caseId?: string): Promise<Result<OfferView>> {
+      const lm = await loadMember(viewer, offerId, OFFER_TYPE, 'offer', caseId)
       if (!lm.ok) return lm
       const { c, role, collectionId, member } = lm.value
       const o = readOffer(member)

@@ -193,6 +193,10 @@ for (const dialect of DIALECTS) {
       problem(await api(n.app, 'POST', `/api/v1/cases/${caseId}/notes`, { token: t, body: { content: 'hello' } }), 404, 'not_found')
       const tasks = json<{ items: TaskBody[] }>(await api(n.app, 'GET', `/api/v1/cases/${caseId}/tasks`, { token: leadAnalyst.token })).items
       problem(await api(n.app, 'POST', `/api/v1/cases/${caseId}/tasks/${tasks[0]?.id ?? ''}/complete`, { token: t }), 404, 'not_found')
+      // A task named under another case's path is not found either.
+      const own = json<{ id: string }>(await api(n.app, 'POST', '/api/v1/cases', { token: t, body: { title: 'Outsider own case' } }))
+      problem(await api(n.app, 'POST', `/api/v1/cases/${own.id}/tasks/${tasks[0]?.id ?? ''}/complete`, { token: t }), 404, 'not_found')
+      problem(await api(n.app, 'POST', `/api/v1/cases/${own.id}/tasks/${tasks[0]?.id ?? ''}/complete`, { token: leadAnalyst.token }), 404, 'not_found')
       // Not over TAXII either: the cases collection is granted to no organisation.
       const cols = json<{ items: { alias: string | null }[] } | { alias: string | null }[]>(await api(n.app, 'GET', '/api/v1/collections', { token: t }))
       expect(JSON.stringify(cols)).not.toContain('"cases"')
@@ -209,12 +213,12 @@ for (const dialect of DIALECTS) {
       const p1 = json<{ items: { title: string }[]; nextCursor: string | null }>(await api(n.app, 'GET', '/api/v1/cases', { token: orgs.outsider.token, query: { limit: '2' } }))
       expect(p1.items.map((c) => c.title)).toEqual(['Outsider case 2', 'Outsider case 1'])
       const p2 = json<{ items: { title: string }[]; nextCursor: string | null }>(await api(n.app, 'GET', '/api/v1/cases', { token: orgs.outsider.token, query: { limit: '2', cursor: p1.nextCursor ?? '' } }))
-      expect(p2.items.map((c) => c.title)).toEqual(['Outsider case 0'])
+      expect(p2.items.map((c) => c.title)).toEqual(['Outsider case 0', 'Outsider own case'])
       expect(p2.nextCursor).toBeNull()
       const low = json<{ items: { title: string }[] }>(await api(n.app, 'GET', '/api/v1/cases', { token: admin, query: { severity: 'low' } }))
       expect(low.items.map((c) => c.title)).toEqual(['Outsider case 0'])
       const led = json<{ items: { id: string }[] }>(await api(n.app, 'GET', '/api/v1/cases', { token: admin, query: { lead: orgs.outsider.id, status: 'new' } }))
-      expect(led.items).toHaveLength(3)
+      expect(led.items).toHaveLength(4)
       problem(await api(n.app, 'GET', '/api/v1/cases', { token: admin, query: { status: 'open' } }), 400, 'validation_failed')
       problem(await api(n.app, 'GET', '/api/v1/cases', { token: admin, query: { cursor: 'forged' } }), 400, 'validation_failed')
       // The partner sees none of the outsider's cases.

@@ -144,22 +144,21 @@ export const casesRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
   }, async (request, reply) => {
     const ifMatch = parseIfMatch(request.headers['if-match'])
     if (ifMatch === undefined) throw new DomainFailure({ code: 'validation_failed', issues: [{ pointer: '/headers/if-match', message: 'name the version you edit: If-Match with the task version' }] })
-    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, ifMatch, request.body))
-    if (t.caseId !== request.params.id) throw new DomainFailure({ code: 'not_found', resource: 'task', id: request.params.objectId })
+    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, ifMatch, request.body, request.params.id))
     return etag(reply, t.version).send(t)
   })
 
   app.post('/cases/:id/tasks/:objectId/assign', {
     schema: { tags: [TAG], summary: 'Assign a task to a user or an organisation in the case (null: unassign)', params: CaseObjectParams, headers: IfMatchHeaders, body: AssignTask, response: { 200: Task, ...problems(400, 401, 403, 404, 412, 422) } },
   }, async (request, reply) => {
-    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, parseIfMatch(request.headers['if-match']), { assignee: request.body.assignee }))
+    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, parseIfMatch(request.headers['if-match']), { assignee: request.body.assignee }, request.params.id))
     return etag(reply, t.version).send(t)
   })
 
   app.post('/cases/:id/tasks/:objectId/complete', {
     schema: { tags: [TAG], summary: 'Mark a task done (lead or assignee)', params: CaseObjectParams, headers: IfMatchHeaders, response: { 200: Task, ...problems(400, 401, 403, 404, 412, 422) } },
   }, async (request, reply) => {
-    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, parseIfMatch(request.headers['if-match']), { status: 'done' }))
+    const t = unwrap(await cases.updateTask(viewerOf(request), request.params.objectId, parseIfMatch(request.headers['if-match']), { status: 'done' }, request.params.id))
     return etag(reply, t.version).send(t)
   })
 
@@ -181,11 +180,11 @@ export const casesRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
 
   app.post('/cases/:id/requests/:objectId/offers', {
     schema: { tags: [TAG], summary: 'Offer help on an open request (a participating organisation)', params: CaseObjectParams, body: NewOffer, response: { 201: Offer, ...problems(400, 401, 403, 404, 409, 422) } },
-  }, async (request, reply) => reply.code(201).send(unwrap(await cases.offer(viewerOf(request), request.params.objectId, request.body))))
+  }, async (request, reply) => reply.code(201).send(unwrap(await cases.offer(viewerOf(request), request.params.objectId, request.body, request.params.id))))
 
   app.post('/cases/:id/offers/:objectId/decision', {
     schema: { tags: [TAG], summary: 'Accept or decline an offer (lead)', params: CaseObjectParams, body: OfferDecision, response: { 200: Offer, ...problems(400, 401, 403, 404, 409, 412, 422) } },
-  }, async (request) => unwrap(await cases.decideOffer(viewerOf(request), request.params.objectId, request.body)))
+  }, async (request) => unwrap(await cases.decideOffer(viewerOf(request), request.params.objectId, request.body, request.params.id)))
 
   app.get('/cases/:id/timeline', {
     schema: { tags: [TAG], summary: 'The case timeline: notes and entries computed from every stored version', params: CaseParams, response: { 200: Timeline, ...problems(401, 404) } },
