@@ -16,34 +16,9 @@
  */
 import type { Viewer } from '../../core/policy/viewer.js'
 import { mayReceive, type EventReadContext } from './policy.js'
+import type { EventBody } from './types.js'
 
-/** What an event says. Only ids and short labels: the client fetches the thing through the API. */
-export type EventBody =
-  | {
-      readonly kind: 'object'
-      readonly collectionId: string
-      readonly stixId: string
-      readonly type: string
-      readonly dateAdded: string
-      /** The object's `name`, when it has one (at most 200 characters). */
-      readonly name: string | null
-    }
-  | {
-      readonly kind: 'alert'
-      readonly orgId: string
-      readonly alertId: string
-      readonly alertKind: string
-      readonly indicatorId: string
-      readonly suppressed: boolean
-    }
-  | {
-      readonly kind: 'case'
-      readonly caseId: string
-      /** What changed: `created`, `updated`, `task`, `note`, … (the cases service says). */
-      readonly change: string
-      /** The case object the decision is made on (not sent to clients). */
-      readonly caseObject: Readonly<Record<string, unknown>>
-    }
+export type { EventBody } from './types.js'
 
 export interface BusEvent {
   readonly id: string

@@ -5,7 +5,7 @@
  */
 import { collectionAccess } from '../../core/policy/collection-access.js'
 import type { Viewer } from '../../core/policy/viewer.js'
-import type { EventBody } from './bus.js'
+import type { EventBody } from './types.js'
 
 /** What the decision may look up: the viewer's read right on a collection, and the case rule. */
 export interface EventReadContext {
