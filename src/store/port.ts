@@ -731,6 +731,8 @@ export interface PendingMember {
   readonly version: NewObjectVersion
   /** The version was received from some peer or feed (it would be relayed). */
   readonly relayed: boolean
+  /** The version was received from the peer asked about: never offer it back. */
+  readonly fromPeer: boolean
 }
 
 export interface ObjectOrigin {
@@ -773,8 +775,8 @@ export interface PeerStore {
   lockPublish(id: string): Promise<number>
   setPublished(id: string, seq: number, added: number): Promise<void>
   /**
-   * Memberships after `afterSeq` of every collection except `excludeCollections`, in seq order, leaving
-   * out versions received from `peerId` (never offered back). At most `limit`.
+   * Memberships after `afterSeq` of every collection except `excludeCollections`, in seq order, at most
+   * `limit`; versions received from `peerId` are flagged `fromPeer` (listed, so the position moves past them).
    */
   pending(q: { readonly peerId: string; readonly afterSeq: number; readonly excludeCollections: readonly string[]; readonly limit: number }): Promise<PendingMember[]>
   /** The highest membership seq of the store (0 when empty). */

@@ -248,6 +248,8 @@ export function makeFederationService(deps: FederationDeps) {
         if (!last) return ok({ added: 0, done: true })
         const share: NewObjectVersion[] = []
         for (const row of rows) {
+          // Never offered back to the node it came from (no loops).
+          if (row.fromPeer) continue
           let obj: unknown
           try {
             obj = JSON.parse(row.version.json)

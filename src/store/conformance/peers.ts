@@ -119,8 +119,11 @@ export function peerTests(s: GetStore): void {
       expect(await store.peers.originsOf(fromOther.stixId, fromOther.versionKey)).toEqual([
         { stixId: fromOther.stixId, versionKey: fromOther.versionKey, peerId: other.id, verified: false, receivedAt: T0 },
       ])
-      const pending = (await store.peers.pending({ peerId: p.id, afterSeq: start, excludeCollections: [outbound], limit: 100 })).filter((m) => m.collectionId === source)
-      expect(pending.map((m) => m.version.stixId)).toEqual(objs.slice(1).map((o) => o.id))
+      const listed = (await store.peers.pending({ peerId: p.id, afterSeq: start, excludeCollections: [outbound], limit: 100 })).filter((m) => m.collectionId === source)
+      // Every membership is listed (so the position moves past them); the one that came from p is flagged.
+      expect(listed.map((m) => m.version.stixId)).toEqual(objs.map((o) => o.id))
+      expect(listed.map((m) => m.fromPeer)).toEqual([true, false, false, false, false, false])
+      const pending = listed.filter((m) => !m.fromPeer)
       expect(pending.map((m) => m.relayed)).toEqual([true, false, false, false, false])
       expect(pending[1]?.version).toEqual(toVersion(objs[2]!))
       const seqs = pending.map((m) => m.seq)
@@ -129,9 +132,9 @@ export function peerTests(s: GetStore): void {
       const firstTwo = await store.peers.pending({ peerId: p.id, afterSeq: start, excludeCollections: [outbound], limit: 2 })
       expect(firstTwo).toHaveLength(2)
       const rest = await store.peers.pending({ peerId: p.id, afterSeq: firstTwo[1]!.seq, excludeCollections: [outbound], limit: 100 })
-      expect([...firstTwo, ...rest].filter((m) => m.collectionId === source).map((m) => m.seq)).toEqual(seqs)
+      expect([...firstTwo, ...rest].filter((m) => m.collectionId === source && !m.fromPeer).map((m) => m.seq)).toEqual(seqs)
       // The other peer sees the version that came from p, not the one that came from itself.
-      const forOther = (await store.peers.pending({ peerId: other.id, afterSeq: start, excludeCollections: [outbound], limit: 100 })).filter((m) => m.collectionId === source)
+      const forOther = (await store.peers.pending({ peerId: other.id, afterSeq: start, excludeCollections: [outbound], limit: 100 })).filter((m) => m.collectionId === source && !m.fromPeer)
       expect(forOther.map((m) => m.version.stixId)).toEqual([objs[0]!.id, ...objs.slice(2).map((o) => o.id)])
       // Publishing moves the position inside a transaction holding the row.
       unwrap(

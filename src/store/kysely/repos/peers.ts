@@ -237,25 +237,26 @@ export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
             .exists(eb.selectFrom('federation_origins as fo').select(sql`1`.as('one')).whereRef('fo.stix_id', '=', 'so.stix_id').whereRef('fo.version_key', '=', 'so.version_key'))
             .as('relayed'),
         )
-        .where('co.seq', '>', q.afterSeq)
-        .where((eb) =>
-          eb.not(
-            eb.exists(
+        .select((eb) =>
+          eb
+            .exists(
               eb
                 .selectFrom('federation_origins as fp')
                 .select(sql`1`.as('one'))
                 .whereRef('fp.stix_id', '=', 'so.stix_id')
                 .whereRef('fp.version_key', '=', 'so.version_key')
                 .where('fp.peer_id', '=', q.peerId),
-            ),
-          ),
+            )
+            .as('from_peer'),
         )
+        .where('co.seq', '>', q.afterSeq)
       if (q.excludeCollections.length > 0) query = query.where('co.collection_id', 'not in', [...q.excludeCollections])
       const rows = await query.orderBy('co.seq').limit(q.limit).execute()
       return rows.map((r) => ({
         seq: decodeInt(r.seq, 'seq'),
         collectionId: r.collection_id,
         relayed: decodeBool(r.relayed, 'relayed'),
+        fromPeer: decodeBool(r.from_peer, 'from_peer'),
         version: {
           stixId: r.stix_id,
           type: r.type,
