@@ -53,16 +53,16 @@ export function makeServices(
       return added
     },
   }
-  const correlationStore = new Proxy(deps.store, { get: (t, k) => (k === 'alerts' ? alertEvents : Reflect.get(t, k)) }) as Store
+  // The store object is frozen (a Proxy may not return another `alerts`): a view with its own `alerts` over it.
+  const correlationStore = Object.create(deps.store, { alerts: { value: alertEvents, enumerable: true } }) as Store
   const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
-  // Joint cases: every change goes through ingest; changes reach the live-event bus after commit.
+  // Joint cases: every change goes through ingest; its webhook deliveries are queued in the change's own
+  // transaction (outbox), and the change reaches the live-event bus after commit.
   const cases = makeCasesService({
     ...deps,
     ingest: () => ingest,
-    onEvent: async (e) => {
-      events.publish(e)
-      await webhooks.caseEvent(e)
-    },
+    onEvent: (e) => events.publish(e),
+    outbox: (evs) => webhooks.queueCaseEvents(evs),
   })
   // Webhooks: case changes and alerts are queued (durably) for the organisations that may see them.
   const webhooks = makeWebhooksService({

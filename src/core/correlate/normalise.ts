@@ -23,6 +23,7 @@
 import type { Comparison, ComparisonExpression, KeyStep, Literal, ObservationExpression, Pattern } from '../pattern/ast.js'
 import { flattenChain } from '../pattern/ast.js'
 import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
+import { ipv4Number } from './prefix-trie.js'
 
 /** How a property's values are canonicalised. */
 export type CanonicalRule = 'ip' | 'domain' | 'url' | 'email' | 'mac' | 'fold' | 'hash' | 'exact'
@@ -168,7 +169,9 @@ const DOMAIN_SHAPE = /^[^\s/@:]+\.[^\s/@:]*$/
  * slashes or colons); otherwise unchanged.
  */
 export function ruleByShape(s: string): CanonicalRule {
-  if (parseIpOrCidr(s)) return 'ip'
+  // An address starts with a digit (IPv4) or has a colon (IPv6): most values are neither, and skip the parse.
+  const c0 = s.charCodeAt(0)
+  if (((c0 >= 48 && c0 <= 57) || s.includes(':')) && (ipv4Number(s) >= 0 || parseIpOrCidr(s))) return 'ip'
   if (URL_SHAPE.test(s)) return 'url'
   if (s.includes('@')) return 'email'
   if (MAC_SHAPE.test(s)) return 'mac'

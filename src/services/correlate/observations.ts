@@ -26,31 +26,48 @@ export interface ObservationRecord {
 type JsonObject = Readonly<Record<string, unknown>>
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
 
-/** Keys a value is filed under: as given, lower case, canonical for its property and by its shape. */
-function keysOf(type: string, prop: string, v: string): string[] {
-  const out = new Set<string>([v, v.toLowerCase()])
-  const c = canonicalValue(ruleFor(type, prop), v)
-  if (typeof c === 'string') out.add(c)
-  const s = canonicalValue(ruleByShape(v), v)
-  if (typeof s === 'string') out.add(s)
-  return [...out]
+/** Files the keys of a value: as given, lower case, canonical for its property and by its shape. */
+function addKeysOf(type: string, prop: string, v: string, keys: Set<string>): void {
+  keys.add(v)
+  const lower = v.toLowerCase()
+  keys.add(lower)
+  const rule = ruleFor(type, prop)
+  const c = canonicalValue(rule, v)
+  if (typeof c === 'string') keys.add(c)
+  const shape = ruleByShape(v)
+  // The same rule gives the same form (an address under `ip` twice): computed once.
+  if (shape !== rule) {
+    const s = canonicalValue(shape, v)
+    if (typeof s === 'string') keys.add(s)
+  }
 }
 
 /** The string values of an SCO that indicators compare with (top-level strings and hashes). */
 export function observedValues(sco: unknown): { keys: string[]; ips: string[] } {
-  if (!isObject(sco) || typeof sco.type !== 'string') return { keys: [], ips: [] }
   const keys = new Set<string>()
   const ips: string[] = []
-  for (const [prop, v] of Object.entries(sco)) {
-    if (prop === 'id' || prop === 'type' || prop === 'spec_version') continue
+  collectValues(sco, keys, ips)
+  return { keys: [...keys], ips }
+}
+
+/** observedValues into a set and a list (several SCOs of one observation share them). */
+function collectValues(sco: unknown, keys: Set<string>, ips: string[]): void {
+  if (!isObject(sco) || typeof sco.type !== 'string') return
+  for (const prop in sco) {
+    if (!Object.hasOwn(sco, prop) || prop === 'id' || prop === 'type' || prop === 'spec_version') continue
+    const v = sco[prop]
     if (typeof v === 'string' && v.length <= 2048) {
-      for (const k of keysOf(sco.type, prop, v)) keys.add(k)
-      if (prop === 'value' && (sco.type === 'ipv4-addr' || sco.type === 'ipv6-addr')) ips.push(v)
+      addKeysOf(sco.type, prop, v, keys)
+      if (prop === 'value' && (sco.type === 'ipv4-addr' || sco.type === 'ipv6-addr') && !ips.includes(v)) ips.push(v)
     } else if (prop === 'hashes' && isObject(v)) {
-      for (const [alg, h] of Object.entries(v)) if (typeof h === 'string') for (const k of [h, h.toLowerCase(), canonicalHash(canonicalHashAlgorithm(alg), h)]) keys.add(k)
+      for (const [alg, h] of Object.entries(v)) {
+        if (typeof h !== 'string') continue
+        keys.add(h)
+        keys.add(h.toLowerCase())
+        keys.add(canonicalHash(canonicalHashAlgorithm(alg), h))
+      }
     }
   }
-  return { keys: [...keys], ips }
 }
 
 /** What a pattern could match by: its `=`/`IN` string literals (all forms), CIDR blocks, and whether it has neither. */
@@ -81,7 +98,7 @@ export function patternProbes(p: Pattern): { keys: string[]; networks: string[];
         any = true
       }
       if (exact) {
-        for (const k of keysOf('', '', v)) keys.add(k)
+        addKeysOf('', '', v, keys)
         any = true
       }
     }
@@ -111,22 +128,23 @@ export class ObservationValues {
 
   /** Files an observation under its SCOs' values (replacing an earlier version of it). */
   put(rec: ObservationRecord, scos: readonly unknown[]): void {
-    this.remove(rec)
-    const keys = new Set<string>()
-    const ips = new Set<string>()
-    for (const s of scos) {
-      const v = observedValues(s)
-      for (const k of v.keys) keys.add(k)
-      for (const ip of v.ips) ips.add(ip)
-    }
+    const ref = ObservationValues.ref(rec)
+    if (this.slotOf.has(ref)) this.remove(rec)
+    const keys = this.scratchKeys
+    keys.clear()
+    const ips: string[] = []
+    for (const s of scos) collectValues(s, keys, ips)
     const slot = this.free.pop() ?? this.records.length
+    const list = [...keys]
     this.records[slot] = rec
-    this.keysOfSlot[slot] = [...keys]
-    this.ipsOfSlot[slot] = [...ips]
-    this.slotOf.set(ObservationValues.ref(rec), slot)
-    for (const k of keys) add(this.byKey, k, slot)
+    this.keysOfSlot[slot] = list
+    this.ipsOfSlot[slot] = ips
+    this.slotOf.set(ref, slot)
+    // Each key once per observation, and the slot is new to every cell: no duplicate checks.
+    for (const k of list) add(this.byKey, k, slot)
     for (const ip of ips) add(this.byIp, ip, slot)
   }
+  private readonly scratchKeys = new Set<string>()
 
   remove(r: { collectionId: string; id: string }): void {
     const ref = ObservationValues.ref(r)
@@ -178,12 +196,12 @@ export class ObservationValues {
   }
 }
 
+/** Adds a slot that is not in the key's cell yet (put files each key of an observation once). */
 function add(m: Map<string, number | number[]>, k: string, slot: number): void {
   const c = m.get(k)
   if (c === undefined) m.set(k, slot)
-  else if (typeof c === 'number') {
-    if (c !== slot) m.set(k, [c, slot])
-  } else if (!c.includes(slot)) c.push(slot)
+  else if (typeof c === 'number') m.set(k, [c, slot])
+  else c.push(slot)
 }
 
 function drop(m: Map<string, number | number[]>, k: string, slot: number): void {
