@@ -20,10 +20,11 @@ import { sessionRoutes } from './session.routes.js'
 import { eventsRoutes } from './events.routes.js'
 import { exploreRoutes } from './explore.routes.js'
 import { peersRoutes } from './peers.routes.js'
+import { agreementsRoutes } from './agreements.routes.js'
 
 export const apiV1Plugin: FastifyPluginAsync<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', authHook(ctx.services.admin, ctx.services.auth))
-  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, casesRoutes, webhooksRoutes, sessionRoutes, eventsRoutes, exploreRoutes, peersRoutes]) {
+  for (const routes of [meRoutes, organisationsRoutes, usersRoutes, tokensRoutes, collectionsRoutes, objectsRoutes, importsRoutes, logRoutes, alertsRoutes, casesRoutes, webhooksRoutes, sessionRoutes, eventsRoutes, exploreRoutes, peersRoutes, agreementsRoutes]) {
     await app.register(routes, { ctx })
   }
 }
