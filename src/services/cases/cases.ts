@@ -6,10 +6,12 @@
  * case objects arriving by other ways (TAXII, peer sync); `reindex` rebuilds it.
  *
  * Visibility: see access.ts. Optimistic concurrency: an edit names the version it edits (`ifMatch`,
- * the `modified` of that version); the head is taken by compare-and-set before the write, so of two
- * concurrent edits of the same version exactly one succeeds and the other gets `precondition_failed`.
+ * the `modified` of that version); the head is taken by compare-and-set in the write's own transaction,
+ * so of two concurrent edits of the same version exactly one succeeds and the other gets
+ * `precondition_failed`, and a crash never leaves the head out of step with the stored versions.
+ * Webhook deliveries of a change are queued in that same transaction (transactional outbox).
  */
-import { CASE_LIMITS, CASE_TYPE, LINKABLE_TYPES, OFFER_TYPE, REQUEST_TYPE, TASK_TYPE, USER_IDENTITY_NAMESPACE, type CaseStatus, type CloseReason, type RequestKind, type Severity, type TaskStatus, type TlpLevel } from '../../core/case/model.js'
+import { CASE_LIMITS, CASE_TYPE, LINKABLE_TYPES, OFFER_TYPE, REQUEST_KINDS, REQUEST_TYPE, TASK_TYPE, USER_IDENTITY_NAMESPACE, type CaseStatus, type CloseReason, type RequestKind, type Severity, type TaskStatus, type TlpLevel } from '../../core/case/model.js'
 import { CASE_DEFINITIONS } from '../../core/case/definitions.js'
 import { findPlaybook } from '../../core/case/playbooks/index.js'
 import {
@@ -24,7 +26,7 @@ import { err, ok, type Result } from '../../core/shared/result.js'
 import { isStixId, uuidv5 } from '../../core/stix/id.js'
 import { parseStixTimestamp, toStoredTimestamp } from '../../core/stix/time.js'
 import type { StixObject } from '../../core/stix/validate.js'
-import type { CaseIndexRow, Organisation, User } from '../../store/port.js'
+import type { CaseIndexRow, CaseStore, Organisation, Tx, User } from '../../store/port.js'
 import { makeAdminService } from '../admin/admin.js'
 import type { ServiceDeps } from '../deps.js'
 import type { AddedObject, IngestService } from '../pipeline/ingest.js'
@@ -48,8 +50,21 @@ export interface CaseEvent {
 export interface CasesDeps extends ServiceDeps {
   /** The ingest pipeline every case write goes through (lazy: services reference each other). */
   readonly ingest: () => IngestService
-  /** Called after each committed change; failures are logged, the change stands. */
+  /** Called after each committed change (live events); failures are logged, the change stands. */
   readonly onEvent?: (e: CaseEvent) => unknown
+  /**
+   * The transactional outbox (webhook deliveries): called before a change's transaction with its
+   * events; the step it returns runs inside that transaction, so the change commits with what it
+   * queues or not at all. A failure fails the change.
+   */
+  readonly outbox?: (events: readonly CaseEvent[]) => Promise<(tx: Tx) => Promise<unknown>>
+}
+
+/** A compare-and-set of an object's head taken in the write's own transaction. */
+interface Claim {
+  readonly id: string
+  readonly expected: string
+  readonly next: string
 }
 
 export interface OrgRef {
@@ -264,6 +279,8 @@ export function makeCasesService(deps: CasesDeps) {
 
   /** Organisation ids or identity ids → identity ids. Unknown local ids are an error; foreign identities pass. */
   async function resolveOrgs(values: readonly string[], pointer: string): Promise<Result<string[]>> {
+    // Bounded before any lookup (the lead may be named among the participants too).
+    if (values.length > CASE_LIMITS.participants + 1) return err({ code: 'limit_exceeded', limit: 'participants', max: CASE_LIMITS.participants })
     const issues: Issue[] = []
     const out: string[] = []
     for (const [i, v] of values.entries()) {
@@ -360,37 +377,42 @@ export function makeCasesService(deps: CasesDeps) {
     return { kind: 'system', name: `cases:${who}`, orgId: viewer.orgId }
   }
 
-  async function write(viewer: Viewer, collectionId: string, objects: readonly StixObject[]): Promise<Result<void>> {
-    const r = await deps.ingest().addObjects(writerOf(viewer), { collection: collectionId, objects })
+  /**
+   * Writes objects through the ingest pipeline in one transaction together with (1) the
+   * compare-and-set of every object version it replaces (`claims`), (2) the case index rows and (3) the
+   * webhook deliveries of its `events` (outbox): a crash or a failure leaves all of them or none. Live
+   * events are published after the commit.
+   */
+  async function write(viewer: Viewer, collectionId: string, objects: readonly StixObject[], o: { readonly claims?: readonly Claim[]; readonly events?: readonly CaseEvent[] } = {}): Promise<Result<void>> {
+    const events = o.events ?? []
+    const queue = deps.outbox && events.length > 0 ? await deps.outbox(events) : null
+    const r = await deps.ingest().ingestBatch(writerOf(viewer), {
+      collection: collectionId,
+      objects,
+      within: async (tx, results) => {
+        const failed = results.filter((x) => x.outcome === 'failed')
+        if (failed.length > 0) {
+          const conflict = failed.find((f) => f.code === 'conflict')
+          if (conflict) return err({ code: 'precondition_failed', detail: 'another change to this object was stored at the same moment; reload and retry' })
+          return err({ code: 'stix_invalid', issues: failed.map((f) => ({ pointer: f.pointer ?? '', message: `${f.id ?? 'object'}: ${f.message ?? f.code ?? 'invalid'}` })) })
+        }
+        for (const c of o.claims ?? []) {
+          if (!(await tx.cases.claimVersion(c.id, stored(c.expected), stored(c.next)))) {
+            return err({ code: 'precondition_failed', detail: `${c.id} was changed since version ${c.expected}; reload it and apply your change again` })
+          }
+        }
+        await indexObjects(tx.cases, collectionId, objects)
+        if (queue) await queue(tx)
+        return ok(undefined)
+      },
+    })
     if (!r.ok) return r
-    const failed = r.value.results.filter((x) => x.outcome === 'failed')
-    if (failed.length > 0) {
-      const conflict = failed.find((f) => f.code === 'conflict')
-      if (conflict) return err({ code: 'precondition_failed', detail: 'another change to this object was stored at the same moment; reload and retry' })
-      return err({ code: 'stix_invalid', issues: failed.map((f) => ({ pointer: f.pointer ?? '', message: `${f.id ?? 'object'}: ${f.message ?? f.code ?? 'invalid'}` })) })
-    }
-    await indexObjects(collectionId, objects)
+    for (const e of events) await emit(e)
     return ok(undefined)
   }
 
-  /** Writes a new version of an existing case object, guarded by compare-and-set on its head. */
-  async function writeVersion(viewer: Viewer, collectionId: string, id: string, expected: string, next: string, objects: readonly StixObject[]): Promise<Result<void>> {
-    if (!(await store.cases.claimVersion(id, stored(expected), stored(next)))) {
-      return err({ code: 'precondition_failed', detail: `${id} was changed since version ${expected}; reload it and apply your change again` })
-    }
-    let r: Result<void>
-    try {
-      r = await write(viewer, collectionId, objects)
-    } catch (e) {
-      await store.cases.claimVersion(id, stored(next), stored(expected))
-      throw e
-    }
-    if (!r.ok) await store.cases.claimVersion(id, stored(next), stored(expected))
-    return r
-  }
-
   /** Brings the case index up to date with stored case objects (idempotent). */
-  async function indexObjects(collectionId: string, objects: readonly Record<string, unknown>[]): Promise<void> {
+  async function indexObjects(repo: CaseStore, collectionId: string, objects: readonly Record<string, unknown>[]): Promise<void> {
     for (const o of objects) {
       const c = readCase(o)
       if (c) {
@@ -398,15 +420,15 @@ export function makeCasesService(deps: CasesDeps) {
           caseId: c.id, collectionId, title: c.title.slice(0, CASE_LIMITS.titleLength), status: c.status, severity: c.severity, leadRef: c.leadRef, tlp: c.tlp,
           created: stored(c.created), modified: stored(c.modified), orgRefs: caseOrganisations(c),
         }
-        await store.cases.indexCase(row)
-        await store.cases.putMember({ stixId: c.id, caseId: c.id, type: CASE_TYPE, created: row.created, modified: row.modified })
+        await repo.indexCase(row)
+        await repo.putMember({ stixId: c.id, caseId: c.id, type: CASE_TYPE, created: row.created, modified: row.modified })
         continue
       }
       const caseRef = caseRefOf(o)
       const type = typeof o['type'] === 'string' ? o['type'] : ''
       if (caseRef === null || type === CASE_TYPE || typeof o['id'] !== 'string' || typeof o['created'] !== 'string' || typeof o['modified'] !== 'string') continue
-      if (!(await store.cases.getCase(caseRef))) continue
-      await store.cases.putMember({ stixId: o['id'], caseId: caseRef, type, created: stored(o['created']), modified: stored(o['modified']) })
+      if (!(await repo.getCase(caseRef))) continue
+      await repo.putMember({ stixId: o['id'], caseId: caseRef, type, created: stored(o['created']), modified: stored(o['modified']) })
     }
   }
 
@@ -544,9 +566,8 @@ export function makeCasesService(deps: CasesDeps) {
       }),
     )
     const caseObject = buildCase(c)
-    const w = await write(viewer, collectionId, [caseObject, ...tasks])
+    const w = await write(viewer, collectionId, [caseObject, ...tasks], { events: [{ kind: 'case', caseId: c.id, change: 'created', objectId: c.id, caseObject }] })
     if (!w.ok) return w
-    await emit({ kind: 'case', caseId: c.id, change: 'created', objectId: c.id, caseObject })
     return ok(caseView(c, isAdmin(viewer) && leadRef !== (await viewerOrgRef(viewer)) ? 'admin' : 'lead', await orgsByIdentity()))
   }
 
@@ -563,9 +584,11 @@ export function makeCasesService(deps: CasesDeps) {
     const modified = stixNow(c.modified)
     const updated: CaseRecord = { ...next.value, modified, modifiedByRef: await actorRef(viewer) }
     const caseObject = buildCase(updated)
-    const w = await writeVersion(viewer, collectionId, c.id, c.modified, modified, [caseObject])
+    const w = await write(viewer, collectionId, [caseObject], {
+      claims: [{ id: c.id, expected: c.modified, next: modified }],
+      events: [{ kind: 'case', caseId: c.id, change: 'updated', objectId: c.id, caseObject }],
+    })
     if (!w.ok) return w
-    await emit({ kind: 'case', caseId: c.id, change: 'updated', objectId: c.id, caseObject })
     return ok(caseView(updated, role, await orgsByIdentity()))
   }
 
@@ -595,7 +618,7 @@ export function makeCasesService(deps: CasesDeps) {
     decisionReason: o.decisionReason, created: o.created, modified: o.modified,
   })
 
-  return {
+  const service = {
     /** Exported for the live-event bus: whether `viewer` may see the case `caseObject` (a STIX incident). */
     async mayViewCase(viewer: Viewer, caseObject: Readonly<Record<string, unknown>>): Promise<boolean> {
       const c = readCase(caseObject)
@@ -737,10 +760,10 @@ export function makeCasesService(deps: CasesDeps) {
         title: title.value ?? '', description: description.value, status: 'open', assigneeRef: assignee?.value.ref ?? null, due: due.value, techniques: input.techniques ?? [],
       }
       const identity = assignee?.value.identity
-      const w = await write(viewer, collectionId, [...(identity ? [identity] : []), buildTask(t)])
+      const events: CaseEvent[] = [{ kind: 'case', caseId: c.id, change: 'task_created', objectId: t.id, caseObject: lc.value.json }]
+      if (t.assigneeRef !== null) events.push({ kind: 'case', caseId: c.id, change: 'task_assigned', objectId: t.id, caseObject: lc.value.json, assigneeRef: t.assigneeRef })
+      const w = await write(viewer, collectionId, [...(identity ? [identity] : []), buildTask(t)], { events })
       if (!w.ok) return w
-      await emit({ kind: 'case', caseId: c.id, change: 'task_created', objectId: t.id, caseObject: lc.value.json })
-      if (t.assigneeRef !== null) await emit({ kind: 'case', caseId: c.id, change: 'task_assigned', objectId: t.id, caseObject: lc.value.json, assigneeRef: t.assigneeRef })
       return ok((await taskViews([t]))[0] as TaskView)
     },
 
@@ -791,12 +814,12 @@ export function makeCasesService(deps: CasesDeps) {
       }
       const modified = stixNow(t.modified)
       next = { ...next, modified, modifiedByRef: await actorRef(viewer), tlp: c.tlp }
-      const w = await writeVersion(viewer, collectionId, t.id, t.modified, modified, [...(identity ? [identity] : []), buildTask(next)])
-      if (!w.ok) return w
-      await emit({ kind: 'case', caseId: c.id, change: 'task_updated', objectId: t.id, caseObject: lm.value.json })
+      const events: CaseEvent[] = [{ kind: 'case', caseId: c.id, change: 'task_updated', objectId: t.id, caseObject: lm.value.json }]
       if (next.assigneeRef !== null && next.assigneeRef !== t.assigneeRef) {
-        await emit({ kind: 'case', caseId: c.id, change: 'task_assigned', objectId: t.id, caseObject: lm.value.json, assigneeRef: next.assigneeRef })
+        events.push({ kind: 'case', caseId: c.id, change: 'task_assigned', objectId: t.id, caseObject: lm.value.json, assigneeRef: next.assigneeRef })
       }
+      const w = await write(viewer, collectionId, [...(identity ? [identity] : []), buildTask(next)], { claims: [{ id: t.id, expected: t.modified, next: modified }], events })
+      if (!w.ok) return w
       return ok((await taskViews([next]))[0] as TaskView)
     },
 
@@ -830,9 +853,8 @@ export function makeCasesService(deps: CasesDeps) {
         id: `note--${deps.ids.uuid()}`, created: now, modified: now, createdByRef: me, modifiedByRef: await actorRef(viewer), tlp: c.tlp, caseRef: c.id,
         content: content.value ?? '', authors: viewer.kind === 'user' ? [viewer.username] : [],
       }
-      const w = await write(viewer, collectionId, [buildNote(n)])
+      const w = await write(viewer, collectionId, [buildNote(n)], { events: [{ kind: 'case', caseId: c.id, change: 'note_added', objectId: n.id, caseObject: lc.value.json }] })
       if (!w.ok) return w
-      await emit({ kind: 'case', caseId: c.id, change: 'note_added', objectId: n.id, caseObject: lc.value.json })
       return ok({ id: n.id, caseId: c.id, content: n.content, authors: [...n.authors], authorRef: n.modifiedByRef, organisation: orgRef(await orgsByIdentity(), me), created: n.created })
     },
 
@@ -848,6 +870,7 @@ export function makeCasesService(deps: CasesDeps) {
       if (!lc.ok) return lc
       const { c, role, collectionId } = lc.value
       if (!mayRunCase(viewer, role)) return err({ code: 'forbidden', reason: 'role' })
+      if (!(REQUEST_KINDS as readonly string[]).includes(input.kind)) return invalid('/body/kind', `must be one of ${REQUEST_KINDS.join(', ')}`)
       const d = checkText(input.description, CASE_LIMITS.descriptionLength, '/body/description', true)
       if (!d.ok) return d
       if ((await store.cases.countMembers(caseId, REQUEST_TYPE)) >= CASE_LIMITS.requestsPerCase) return err({ code: 'limit_exceeded', limit: 'requests per case', max: CASE_LIMITS.requestsPerCase })
@@ -856,9 +879,8 @@ export function makeCasesService(deps: CasesDeps) {
         id: `${REQUEST_TYPE}--${deps.ids.uuid()}`, created: now, modified: now, createdByRef: c.leadRef, modifiedByRef: await actorRef(viewer), tlp: c.tlp,
         caseRef: c.id, kind: input.kind, description: d.value ?? '', status: 'open',
       }
-      const w = await write(viewer, collectionId, [buildRequest(r)])
+      const w = await write(viewer, collectionId, [buildRequest(r)], { events: [{ kind: 'case', caseId: c.id, change: 'request_created', objectId: r.id, caseObject: lc.value.json }] })
       if (!w.ok) return w
-      await emit({ kind: 'case', caseId: c.id, change: 'request_created', objectId: r.id, caseObject: lc.value.json })
       return ok({ id: r.id, caseId: c.id, version: r.modified, kind: r.kind, description: r.description, status: r.status, created: r.created, modified: r.modified, offers: [] })
     },
 
@@ -875,14 +897,17 @@ export function makeCasesService(deps: CasesDeps) {
       if (!d.ok) return d
       const me = await viewerOrgRef(viewer)
       if (me === null) return err({ code: 'forbidden', reason: 'role' })
+      // Offers are bounded per request (a participant could otherwise flood the request and every listing of it).
+      const offerIds = await store.cases.members(c.id, [OFFER_TYPE], CASE_LIMITS.requestsPerCase * CASE_LIMITS.offersPerRequest)
+      const offersHere = [...(await latest(collectionId, offerIds.map((m) => m.stixId))).values()].map(readOffer).filter((x) => x?.requestRef === r.id).length
+      if (offersHere >= CASE_LIMITS.offersPerRequest) return err({ code: 'limit_exceeded', limit: 'offers per request', max: CASE_LIMITS.offersPerRequest })
       const now = stixNow()
       const o: OfferRecord = {
         id: `${OFFER_TYPE}--${deps.ids.uuid()}`, created: now, modified: now, createdByRef: me, modifiedByRef: await actorRef(viewer), tlp: c.tlp,
         caseRef: c.id, requestRef: r.id, offeredByRef: me, description: d.value ?? '', status: 'pending', decisionReason: null,
       }
-      const w = await write(viewer, collectionId, [buildOffer(o)])
+      const w = await write(viewer, collectionId, [buildOffer(o)], { events: [{ kind: 'case', caseId: c.id, change: 'offer_made', objectId: o.id, caseObject: lm.value.json }] })
       if (!w.ok) return w
-      await emit({ kind: 'case', caseId: c.id, change: 'offer_made', objectId: o.id, caseObject: lm.value.json })
       return ok(offerView(o, await orgsByIdentity()))
     },
 
@@ -901,24 +926,17 @@ export function makeCasesService(deps: CasesDeps) {
       const modified = stixNow(o.modified)
       const decided: OfferRecord = { ...o, modified, modifiedByRef: by, status: input.decision === 'accept' ? 'accepted' : 'declined', decisionReason: reason.value }
       const objects: StixObject[] = [buildOffer(decided)]
-      let requestHead: { id: string; from: string; to: string } | null = null
+      const claims: Claim[] = [{ id: o.id, expected: o.modified, next: modified }]
       if (input.decision === 'accept') {
         const req = readRequest((await latest(collectionId, [o.requestRef])).get(o.requestRef))
         if (!req) return notFound('request', o.requestRef)
         if (req.status !== 'open') return err({ code: 'invalid_transition', from: req.status, event: 'accept an offer' })
         const rm = stixNow(req.modified)
         objects.push(buildRequest({ ...req, modified: rm, modifiedByRef: by, status: 'accepted' }))
-        requestHead = { id: req.id, from: req.modified, to: rm }
+        claims.push({ id: req.id, expected: req.modified, next: rm })
       }
-      if (requestHead && !(await store.cases.claimVersion(requestHead.id, stored(requestHead.from), stored(requestHead.to)))) {
-        return err({ code: 'precondition_failed', detail: 'the request was changed meanwhile; reload it' })
-      }
-      const w = await writeVersion(viewer, collectionId, o.id, o.modified, modified, objects)
-      if (!w.ok) {
-        if (requestHead) await store.cases.claimVersion(requestHead.id, stored(requestHead.to), stored(requestHead.from))
-        return w
-      }
-      await emit({ kind: 'case', caseId: c.id, change: 'offer_decided', objectId: o.id, caseObject: lm.value.json })
+      const w = await write(viewer, collectionId, objects, { claims, events: [{ kind: 'case', caseId: c.id, change: 'offer_decided', objectId: o.id, caseObject: lm.value.json }] })
+      if (!w.ok) return w
       return ok(offerView(decided, await orgsByIdentity()))
     },
 
@@ -969,7 +987,7 @@ export function makeCasesService(deps: CasesDeps) {
       if (mine.length === 0) return
       // Cases first, so that members find their case.
       const objs = mine.map((a) => JSON.parse(a.json) as Record<string, unknown>).sort((a, b) => (a['type'] === CASE_TYPE ? -1 : 0) - (b['type'] === CASE_TYPE ? -1 : 0))
-      await indexObjects(id, objs)
+      await indexObjects(store.cases, id, objs)
     },
 
     /** Rebuilds the case index from the stored versions (recovery; `entente case reindex`). */
@@ -983,7 +1001,13 @@ export function makeCasesService(deps: CasesDeps) {
         for (;;) {
           const p = await store.objects.query({ collectionId: id, types, limit: 500, withContent: true, ...(after ? { after } : {}) })
           const objs = p.items.filter((e) => e.json !== undefined).map((e) => JSON.parse(e.json as string) as Record<string, unknown>)
-          await indexObjects(id, objs)
+          await indexObjects(store.cases, id, objs)
+          // A head that is not the latest stored version (either way) is set to it.
+          const heads = await store.cases.heads(p.items.map((e) => e.stixId))
+          for (const e of p.items) {
+            const head = heads.get(e.stixId)
+            if (head !== undefined && head !== e.version) await store.cases.claimVersion(e.stixId, head, e.version)
+          }
           if (types[0] === CASE_TYPE) cases += objs.length
           else objects += objs.length
           const last = p.items[p.items.length - 1]
@@ -994,9 +1018,61 @@ export function makeCasesService(deps: CasesDeps) {
       return ok({ cases, objects })
     },
 
+    /**
+     * Compares the case index with the stored versions: objects of the cases collection whose latest
+     * version is not the indexed head (a crash after a TAXII or peer-sync write, before its derive step
+     * indexed it, or a database edited behind the node's back). Objects of a case that is nowhere
+     * stored are not counted (nothing could index them).
+     */
+    async checkIndex(): Promise<{ checked: number; drifted: number }> {
+      const id = await casesCollectionId()
+      if (id === null) return { checked: 0, drifted: 0 }
+      let checked = 0
+      let drifted = 0
+      let after: { dateAdded: string; seq: number } | undefined
+      for (;;) {
+        const p = await store.objects.query({ collectionId: id, types: [CASE_TYPE, TASK_TYPE, REQUEST_TYPE, OFFER_TYPE, 'note'], limit: 500, withContent: false, ...(after ? { after } : {}) })
+        const heads = await store.cases.heads(p.items.map((e) => e.stixId))
+        const missing: string[] = []
+        for (const e of p.items) {
+          checked++
+          const head = heads.get(e.stixId)
+          if (head === undefined) {
+            if (e.type === CASE_TYPE) drifted++
+            else missing.push(e.stixId)
+          } else if (head !== e.version) drifted++
+        }
+        if (missing.length > 0) {
+          // A member is missing only if its case is indexed (or stored: then the case is missing too).
+          const objs = await latest(id, missing)
+          const caseRefs = [...objs.values()].map(caseRefOf).filter((r): r is string => r !== null)
+          const known = await store.cases.heads(caseRefs)
+          const stored = caseRefs.filter((r) => !known.has(r)).length > 0 ? await latest(id, caseRefs.filter((r) => !known.has(r))) : new Map()
+          for (const o of objs.values()) {
+            const ref = caseRefOf(o)
+            if (ref !== null && (known.has(ref) || stored.has(ref))) drifted++
+          }
+        }
+        const last = p.items[p.items.length - 1]
+        if (!p.more || !last) break
+        after = { dateAdded: last.dateAdded, seq: last.seq }
+      }
+      return { checked, drifted }
+    },
+
+    /** Start-up recovery: rebuilds the case index when it is out of step with the stored versions. */
+    async reindexIfDrifted(): Promise<{ drifted: number; reindexed: { cases: number; objects: number } | null }> {
+      const c = await service.checkIndex()
+      if (c.drifted === 0) return { drifted: 0, reindexed: null }
+      log.warn({ drifted: c.drifted }, 'the case index is out of step with the stored case versions; rebuilding it')
+      const r = await service.reindex()
+      return { drifted: c.drifted, reindexed: r.ok ? r.value : null }
+    },
+
     /** The identity id that stands for a local user in case objects. */
     userIdentityRef,
   }
+  return service
 }
 
 /** Opaque keyset cursors over (created, caseId). */

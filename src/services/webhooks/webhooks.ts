@@ -17,7 +17,7 @@ import { checkWebhookUrl } from '../../core/webhook/url.js'
 import { isAdmin, type Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs } from '../../core/stix/time.js'
-import type { Alert, Webhook, WebhookDelivery } from '../../store/port.js'
+import type { Alert, Tx, Webhook, WebhookDelivery } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
 import type { CaseEvent } from '../cases/cases.js'
 
@@ -131,17 +131,39 @@ export function makeWebhooksService(deps: WebhooksDeps) {
     return ok(w)
   }
 
+  /** The deliveries of one event to the given organisations' active webhooks subscribed to it. */
+  function deliveriesFor(hooks: readonly Webhook[], type: WebhookEventType, eventId: string, orgIds: readonly string[], data: Record<string, unknown>): WebhookDelivery[] {
+    if (orgIds.length === 0) return []
+    const at = now()
+    return hooks
+      .filter((w) => w.active && w.events.includes(type) && orgIds.includes(w.orgId))
+      .map((w) => ({
+        id: ids.uuid(), webhookId: w.id, eventId, eventType: type, state: 'pending', attempts: 0, nextAttemptAt: at, lockedUntil: null, lastStatus: null,
+        lastError: null, createdAt: at, finishedAt: null,
+        payload: JSON.stringify({ id: eventId, type, createdAt: at, organisationId: w.orgId, data }),
+      }))
+  }
+
   /** Queues one event for the given organisations' active webhooks subscribed to it. */
   async function fanOut(type: WebhookEventType, eventId: string, orgIds: readonly string[], data: Record<string, unknown>): Promise<number> {
     if (orgIds.length === 0) return 0
-    const at = now()
-    const hooks = (await store.webhooks.list()).filter((w) => w.active && w.events.includes(type) && orgIds.includes(w.orgId))
-    const deliveries: WebhookDelivery[] = hooks.map((w) => ({
-      id: ids.uuid(), webhookId: w.id, eventId, eventType: type, state: 'pending', attempts: 0, nextAttemptAt: at, lockedUntil: null, lastStatus: null,
-      lastError: null, createdAt: at, finishedAt: null,
-      payload: JSON.stringify({ id: eventId, type, createdAt: at, organisationId: w.orgId, data }),
-    }))
-    return store.webhooks.enqueue(deliveries)
+    return store.webhooks.enqueue(deliveriesFor(await store.webhooks.list(), type, eventId, orgIds, data))
+  }
+
+  /** The deliveries of a case change: one per webhook of every organisation that may see the case. */
+  async function caseDeliveries(e: CaseEvent, hooks: readonly Webhook[]): Promise<WebhookDelivery[]> {
+    const type: WebhookEventType = e.change === 'created' ? 'case.created' : e.change === 'task_assigned' ? 'task.assigned' : 'case.updated'
+    const orgIds: string[] = []
+    for (const orgId of new Set(hooks.filter((w) => w.active && w.events.includes(type)).map((w) => w.orgId))) {
+      const asMember: Viewer = { kind: 'user', userId: `webhook:${orgId}`, username: `webhook:${orgId}`, orgId, role: 'read_only' }
+      if (await deps.mayViewCase(asMember, e.caseObject)) orgIds.push(orgId)
+    }
+    const o = e.caseObject
+    const data = {
+      caseId: e.caseId, change: e.change, objectId: e.objectId, title: typeof o['name'] === 'string' ? o['name'] : null,
+      ...(e.assigneeRef !== undefined ? { assigneeRef: e.assigneeRef } : {}),
+    }
+    return deliveriesFor(hooks, type, ids.uuid(), orgIds, data)
   }
 
   return {
@@ -202,21 +224,21 @@ export function makeWebhooksService(deps: WebhooksDeps) {
       return ok((await store.webhooks.deliveries(id, { limit })).items.map(deliveryView))
     },
 
-    /** A case change (from the cases service, after commit): queued for every organisation that may see the case. */
+    /** A case change queued at once, in a transaction of its own (prefer `queueCaseEvents`, which joins the change's). */
     async caseEvent(e: CaseEvent): Promise<number> {
-      const type: WebhookEventType | null = e.change === 'created' ? 'case.created' : e.change === 'task_assigned' ? 'task.assigned' : 'case.updated'
-      const hooks = (await store.webhooks.list()).filter((w) => w.active && w.events.includes(type))
-      const orgIds: string[] = []
-      for (const orgId of new Set(hooks.map((w) => w.orgId))) {
-        const asMember: Viewer = { kind: 'user', userId: `webhook:${orgId}`, username: `webhook:${orgId}`, orgId, role: 'read_only' }
-        if (await deps.mayViewCase(asMember, e.caseObject)) orgIds.push(orgId)
-      }
-      const o = e.caseObject
-      const data = {
-        caseId: e.caseId, change: e.change, objectId: e.objectId, title: typeof o['name'] === 'string' ? o['name'] : null,
-        ...(e.assigneeRef !== undefined ? { assigneeRef: e.assigneeRef } : {}),
-      }
-      return fanOut(type, ids.uuid(), orgIds, data)
+      return store.webhooks.enqueue(await caseDeliveries(e, await store.webhooks.list()))
+    },
+
+    /**
+     * The transactional outbox of case changes: decides, before the change's transaction, which
+     * deliveries its events make (reads outside the transaction), and returns the step that writes them
+     * inside it, so that a change is committed with its deliveries or not at all.
+     */
+    async queueCaseEvents(events: readonly CaseEvent[]): Promise<(tx: Tx) => Promise<number>> {
+      const hooks = events.length > 0 ? await store.webhooks.list() : []
+      const deliveries: WebhookDelivery[] = []
+      for (const e of events) deliveries.push(...(await caseDeliveries(e, hooks)))
+      return (tx) => tx.webhooks.enqueue(deliveries)
     },
 
     /** A correlation alert (after it was stored): to its organisation's webhooks, never a suppressed match. */

@@ -1,7 +1,7 @@
 /** The case index (migration 0006): list fields, organisations and members of cases, derived from stored versions. */
 import type { CaseIndexRow, CaseMember, CaseStore } from '../../port.js'
 import type { CaseIndexTable, CaseMembersTable } from '../schema.js'
-import { affected, type RepoContext } from './context.js'
+import { affected, chunksFor, type RepoContext } from './context.js'
 
 const toMember = (r: CaseMembersTable): CaseMember => ({ stixId: r.stix_id, caseId: r.case_id, type: r.type, created: r.created, modified: r.modified })
 const toRow = (r: CaseIndexTable, orgRefs: readonly string[]): CaseIndexRow => ({
@@ -110,6 +110,15 @@ export function makeCaseRepo({ db, atomic }: RepoContext): CaseStore {
     async claimVersion(stixId, expected, next) {
       const r = await db.updateTable('case_members').set({ modified: next }).where('stix_id', '=', stixId).where('modified', '=', expected).executeTakeFirst()
       return affected(r.numUpdatedRows) === 1
+    },
+
+    async heads(stixIds) {
+      const out = new Map<string, string>()
+      for (const chunk of chunksFor([...new Set(stixIds)], 1, 900)) {
+        const rows = await db.selectFrom('case_members').select(['stix_id', 'modified']).where('stix_id', 'in', chunk).execute()
+        for (const r of rows) out.set(r.stix_id, r.modified)
+      }
+      return out
     },
   }
 }
