@@ -202,6 +202,9 @@ export async function serveNode(node: EntenteNode): Promise<{ url: string; close
       secureCookies: config.node.baseUrl?.startsWith('https://') === true,
     },
   })
+  // The case index is derived from stored versions; a crash between a TAXII or peer-sync write and its
+  // derive step leaves it behind: rebuilt before serving when it is out of step.
+  await services.cases.reindexIfDrifted().catch((e: unknown) => logger.warn({ err: e }, 'cannot check the case index'))
   const url = await app.listen({ host: config.http.host, port: config.http.port })
   // The correlation index is built in the background now rather than by the first write.
   services.correlate.warm().catch((e: unknown) => logger.warn({ err: e }, 'cannot build the correlation index'))

@@ -93,6 +93,11 @@ export interface Collection {
   readonly alias: string | null
   readonly mediaTypes: readonly string[]
   readonly createdAt: string
+  /**
+   * The TLP rank (0 CLEAR … 4 RED) unmarked input gets when stored here (docs/markings.md). Absent on
+   * create: AMBER (2). Always set when read back.
+   */
+  readonly defaultTlp?: 0 | 1 | 2 | 3 | 4
 }
 
 export interface CollectionPermission {
@@ -141,7 +146,50 @@ export interface NewObjectVersion {
   readonly contentHash: Uint8Array
   /** RFC 8785 canonical JSON of the whole object: every property kept, custom ones included. */
   readonly json: string
+  /**
+   * The audience key of the membership this call adds (core/policy/audience.ts, computed by ingest).
+   * Absent: RED with no producer, so only system reads see the row.
+   */
+  readonly audience?: StoredAudience
 }
+
+/** The audience key as stored with a collection membership (docs/markings.md, migration 0007). */
+export interface StoredAudience {
+  /** 0 CLEAR … 4 RED: the rank needed to see the version at all. */
+  readonly tlp: 0 | 1 | 2 | 3 | 4
+  readonly producer: string | null
+  /** Named recipient identity ids, or null when the object names none. */
+  readonly recipients: readonly string[] | null
+  /** Stored timestamp at which retention ends reads, or null. */
+  readonly expiresAt: string | null
+  /** For versions received from a peer: the hops (from, to, agreementId), else null. */
+  readonly path: readonly { readonly from: string; readonly to: string; readonly agreementId: string }[] | null
+}
+
+/**
+ * Which rows a reader may see, as the store filters them (the SQL form of `audienceAllows`; the
+ * service computes the parameter sets from the agreements once per request).
+ */
+export type AudienceFilter =
+  /** System jobs and node administrators: every row. */
+  | { readonly kind: 'all' }
+  | { readonly kind: 'public'; readonly now: string }
+  | {
+      readonly kind: 'org'
+      /** The reader's organisation identity id. */
+      readonly identity: string
+      /** Organisations the reader's is a client of (AMBER only). */
+      readonly clientOf: readonly string[]
+      /** Collections in which the reader's organisation is an implied recipient. */
+      readonly recipientCollections: readonly string[]
+      /** Collections in which one of `clientOf` is an implied recipient. */
+      readonly clientRecipientCollections: readonly string[]
+      /** Agreements whose side for this node lists the reader's organisation. */
+      readonly agreements: readonly string[]
+      /** Agreements whose side for this node lists one of `clientOf`. */
+      readonly clientAgreements: readonly string[]
+      readonly now: string
+    }
 
 /** What happened to one `NewObjectVersion` of a `putVersions` call, in input order. */
 export type PutOutcome =
@@ -167,6 +215,8 @@ export interface CollectionEntry {
   readonly contentHash: Uint8Array
   /** The canonical JSON; omitted when the query asked for `withContent: false`. */
   readonly json?: string
+  /** The stored audience key columns (recipients not included): what `present` needs besides the object. */
+  readonly audience?: Omit<StoredAudience, 'recipients'> & { readonly hasRecipients: boolean }
 }
 
 /** TAXII `match[version]`: several values are OR-ed. */
@@ -197,6 +247,8 @@ export interface ObjectQuery {
   /** At least 1. The store fetches `limit + 1` rows to decide `more`. */
   readonly limit: number
   readonly withContent: boolean
+  /** Only rows this reader may see (absent: every row, as for system reads). */
+  readonly audience?: AudienceFilter
 }
 
 export interface EntryPage {
@@ -847,6 +899,8 @@ export interface CaseStore {
   countMembers(caseId: string, type: string): Promise<number>
   /** Compare-and-set of an object's head: sets `modified` to `next` only where it is `expected`. True when it did. */
   claimVersion(stixId: string, expected: string, next: string): Promise<boolean>
+  /** The indexed heads (`modified`, stored form) of those of `stixIds` that are case objects; absent ids are not indexed. */
+  heads(stixIds: readonly string[]): Promise<Map<string, string>>
 }
 
 export interface Webhook {
