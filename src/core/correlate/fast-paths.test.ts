@@ -281,3 +281,18 @@ describe('warninglist fast path', () => {
     }
   })
 })
+
+describe('warninglist substring lists', () => {
+  fcTest.prop([fc.array(fc.string({ unit: fc.constantFrom('a', 'b', '.', 'é', 'Z'), minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), fc.array(fc.string({ unit: fc.constantFrom('a', 'b', '.', 'é', 'z', 'Z'), maxLength: 12 }), { minLength: 1, maxLength: 10 })], { numRuns: 300 })(
+    'find exactly the entries a brute-force search finds (Aho–Corasick)',
+    (entries, values) => {
+      // One list per entry, so that every hit shows (a list reports its first entry only).
+      const m = new WarninglistMatcher(entries.map((e, i) => ({ name: `l${i}`, description: '', version: 1, type: 'substring', list: [e] })))
+      for (const v of values) {
+        const expected = entries.map((e, i) => ({ e, i })).filter(({ e }) => v.toLowerCase().includes(e.toLowerCase())).map(({ i }) => `l${i}`)
+        expect(m.match(v, 'other').map((h) => h.list)).toEqual(expected)
+        expect(m.check(v, 'other')?.list ?? null).toEqual(expected[0] ?? null)
+      }
+    },
+  )
+})

@@ -45,6 +45,8 @@ function pushValues(cell: Values | undefined, out: number[]): void {
 class BitTrie {
   private zero = new Int32Array(64)
   private one = new Int32Array(64)
+  /** 1 where a node holds values: a lookup reads the map only there (most nodes on a path hold none). */
+  private marked = new Uint8Array(64)
   private nodes = 1
   private readonly values = new Map<number, Values>()
 
@@ -60,6 +62,9 @@ class BitTrie {
       }
       this.zero = grow(this.zero)
       this.one = grow(this.one)
+      const m = new Uint8Array(this.marked.length * 2)
+      m.set(this.marked)
+      this.marked = m
     }
     const n = this.nodes++
     ;(bit === 0 ? this.zero : this.one)[node] = n
@@ -79,6 +84,7 @@ class BitTrie {
   insert(bytes: Uint8Array, prefix: number, value: number): void {
     const node = this.find(bytes, prefix, true)
     this.values.set(node, addValue(this.values.get(node), value))
+    this.marked[node] = 1
   }
 
   remove(bytes: Uint8Array, prefix: number, value: number): boolean {
@@ -86,32 +92,34 @@ class BitTrie {
     if (node < 0) return false
     const next = removeValue(this.values.get(node), value)
     if (next === null) return false
-    if (next === undefined) this.values.delete(node)
-    else this.values.set(node, next)
+    if (next === undefined) {
+      this.values.delete(node)
+      this.marked[node] = 0
+    } else this.values.set(node, next)
     return true
   }
 
   /** Values on the path of the first `prefix` bits of `bytes` (every stored block containing it). */
   collect(bytes: Uint8Array, prefix: number, out: number[]): void {
     let node = 0
-    pushValues(this.values.get(0), out)
+    if (this.marked[0] === 1) pushValues(this.values.get(0), out)
     for (let i = 0; i < prefix; i++) {
       const bit = ((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1
       node = ((bit === 0 ? this.zero : this.one)[node] as number) ?? 0
       if (node === 0) return
-      pushValues(this.values.get(node), out)
+      if (this.marked[node] === 1) pushValues(this.values.get(node), out)
     }
   }
 
   /** `collect` for an IPv4 address given as an unsigned 32-bit integer (no byte array). */
   collectV4(addr: number, out: number[]): void {
     let node = 0
-    pushValues(this.values.get(0), out)
+    if (this.marked[0] === 1) pushValues(this.values.get(0), out)
     for (let i = 0; i < 32; i++) {
       const bit = (addr >>> (31 - i)) & 1
       node = ((bit === 0 ? this.zero : this.one)[node] as number) ?? 0
       if (node === 0) return
-      pushValues(this.values.get(node), out)
+      if (this.marked[node] === 1) pushValues(this.values.get(node), out)
     }
   }
 

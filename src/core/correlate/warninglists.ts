@@ -164,6 +164,8 @@ class SubstringAutomaton {
   private readonly out = new Map<number, number[]>()
   private dict: Int32Array = new Int32Array(0)
   private nodes = 1
+  /** The root's transitions for ASCII (the search is at the root most of the time): 0 for none. */
+  private readonly rootNext = new Int32Array(128)
   /** 1 for nodes where an entry ends. */
   private outAt: Uint8Array = new Uint8Array(0)
   /** (parent, code unit, child) triples, in insertion order, for building the failure links. */
@@ -179,6 +181,7 @@ class SubstringAutomaton {
         n = this.nodes++
         this.next.set(k, n)
         this.children.push(node, c, n)
+        if (node === 0 && c < 128) this.rootNext[c] = n
       }
       node = n
     }
@@ -224,10 +227,10 @@ class SubstringAutomaton {
     let node = 0
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i)
-      let to = this.next.get(edge(node, c))
+      let to = node === 0 && c < 128 ? (this.rootNext[c] as number) || undefined : this.next.get(edge(node, c))
       while (to === undefined && node !== 0) {
         node = this.fail[node] as number
-        to = this.next.get(edge(node, c))
+        to = node === 0 && c < 128 ? (this.rootNext[c] as number) || undefined : this.next.get(edge(node, c))
       }
       node = to ?? 0
       for (let x = this.outAt[node] === 1 ? node : (this.dict[node] as number); x > 0; x = this.dict[x] as number) for (const e of this.out.get(x) as number[]) found.add(e)
@@ -476,7 +479,9 @@ export class WarninglistMatcher {
     }
     if ((this.cidrKinds & bit) !== 0) {
       const ipText = kind === 'ip' ? value.trim() : kind === 'url' ? urlHost(value) : kind === 'domain' ? value : null
-      if (ipText !== null) {
+      // An address starts with a digit (IPv4) or has a colon (IPv6): host names skip the parse.
+      const c0 = ipText === null ? 0 : ipText.charCodeAt(0)
+      if (ipText !== null && ((c0 >= 48 && c0 <= 57) || ipText.includes(':'))) {
         const out = this.cidrOut
         out.length = 0
         const v4 = ipv4Number(ipText)
