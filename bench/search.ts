@@ -2,7 +2,7 @@
  * The explorer's search at scale: N indicators (generated from the Maltrail trails, as the ingest
  * benchmark does) stored in one collection, then REST-shaped search pages timed through the store
  * (the same SearchStore calls the /api/v1/collections/{id}/search route makes):
- *   node --import tsx bench/search.ts [N=1000000] [sqlite|postgres]
+ *   node --import tsx bench/search.ts [N=1000000] [sqlite|postgres] [--reuse]
  * Prints one JSON line: p50/p95 milliseconds per page for each kind of query.
  */
 import { createHash, randomUUID } from 'node:crypto'
@@ -85,16 +85,19 @@ async function time(store: Store, label: string, q: Omit<SearchQuery, 'limit' | 
   return [label, r] as const
 }
 
+const reuse = process.argv.includes('--reuse')
 const file = await generateIndicatorBundle(N, WORK, log)
 const dir = join(WORK, `search-${N}`)
-rmSync(dir, { recursive: true, force: true })
+if (!reuse) rmSync(dir, { recursive: true, force: true })
 await mkdir(dir, { recursive: true })
 const store =
   engine === 'sqlite'
     ? await openStore({ driver: 'sqlite', path: join(dir, 'entente.db'), synchronous: 'NORMAL' })
     : await openStore({ driver: 'postgres', url: process.env.ENTENTE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: `bench_search_${process.pid}` })
 await store.migrate()
-const collectionId = await fill(store, file)
+// --reuse (SQLite): measure again on the database a previous run filled.
+const existing = reuse ? (await store.collections.list()).find((c) => c.title === 'bench') : undefined
+const collectionId = existing ? existing.id : await fill(store, file)
 const middle = await store.search.objects({ collectionId, limit: 1, scanLimit: Math.floor(N / 2) })
 const results = Object.fromEntries([
   await time(store, 'first page, no filter', { collectionId }),

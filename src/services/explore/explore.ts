@@ -12,7 +12,7 @@ import type { ServiceDeps } from '../deps.js'
 
 export const EXPLORE_LIMITS = {
   /** Memberships one search request examines at most (a page may then be short, with a next cursor). */
-  scanLimit: 20_000,
+  scanLimit: 5_000,
   maxPageSize: 200,
   maxTextLength: 200,
   /** Relationships of one object shown at most, and relationship memberships examined to find them. */

@@ -21,18 +21,20 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+// Each keyset bound also states its plain date range: SQLite cannot bound an index range with the OR
+// alone (it would walk the rest of the collection's index to the end, measured ~300 ms at 1M rows).
 function olderThan(eb: CoEb, p: SearchPosition): Expression<SqlBool> {
-  return eb.or([
+  return eb.and([eb('collection_objects.date_added', '<=', p.dateAdded), eb.or([
     eb('collection_objects.date_added', '<', p.dateAdded),
     eb.and([eb('collection_objects.date_added', '=', p.dateAdded), eb('collection_objects.seq', '<', p.seq)]),
-  ])
+  ])])
 }
 
 function atOrNewerThan(eb: CoEb, p: SearchPosition): Expression<SqlBool> {
-  return eb.or([
+  return eb.and([eb('collection_objects.date_added', '>=', p.dateAdded), eb.or([
     eb('collection_objects.date_added', '>', p.dateAdded),
     eb.and([eb('collection_objects.date_added', '=', p.dateAdded), eb('collection_objects.seq', '>=', p.seq)]),
-  ])
+  ])])
 }
 
 export function makeSearchRepo({ db }: RepoContext): SearchStore {
@@ -67,24 +69,25 @@ export function makeSearchRepo({ db }: RepoContext): SearchStore {
         .select(['collection_objects.seq as seq', 'collection_objects.date_added as date_added', 's.json as json'])
         .where((eb) => indexed(eb, q))
         .$if(window !== null, (qb) => qb.where((eb) => atOrNewerThan(eb, window as SearchPosition)))
-        // Latest version only: no newer version of the same object in this collection.
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('stix_objects as s2')
-                .innerJoin('collection_objects as c2', 'c2.object_seq', 's2.seq')
-                .select(sql`1`.as('one'))
-                .whereRef('s2.stix_id', '=', 'collection_objects.stix_id')
-                .whereRef('c2.collection_id', '=', 'collection_objects.collection_id')
-                .whereRef('c2.version', '>', 'collection_objects.version'),
-            ),
-          ),
-        )
       if (q.source !== undefined) query = query.where('s.created_by_ref', '=', q.source)
       // The marking definition itself also holds its id: it is not "marked" by itself.
       if (q.marking !== undefined)
         query = query.where(sql<SqlBool>`s.json like ${containsPattern(`"${q.marking}"`)} escape '\\'`).where('collection_objects.stix_id', '<>', q.marking)
       if (q.text !== undefined && q.text !== '') query = query.where(sql<SqlBool>`lower(s.json) like ${containsPattern(q.text.toLowerCase())} escape '\\'`)
+      // Latest version only (no newer version of the same object in this collection). Last, so that
+      // SQLite evaluates the cheaper filters above first and probes the index only for rows that pass.
+      query = query.where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('stix_objects as s2')
+              .innerJoin('collection_objects as c2', 'c2.object_seq', 's2.seq')
+              .select(sql`1`.as('one'))
+              .whereRef('s2.stix_id', '=', 'collection_objects.stix_id')
+              .whereRef('c2.collection_id', '=', 'collection_objects.collection_id')
+              .whereRef('c2.version', '>', 'collection_objects.version'),
+          ),
+        ),
+      )
       const rows = await query.orderBy('collection_objects.date_added', 'desc').orderBy('collection_objects.seq', 'desc').limit(limit + 1).execute()
 
       const items = rows.slice(0, limit).map((r) => ({ seq: Number(r.seq), dateAdded: r.date_added, json: r.json }))
