@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../migrations/index.js'
 import type { Store } from '../port.js'
 import { adminTests } from './admin.js'
 import { alertTests } from './alerts.js'
+import { caseTests } from './cases.js'
 import { objectTests } from './objects.js'
 import { peerTests } from './peers.js'
 import { queryTests } from './queries.js'
@@ -51,5 +52,6 @@ export function describeStoreConformance(dialect: string, open: () => Promise<St
     alertTests(s)
     peerTests(s)
     webTests(s)
+    caseTests(s)
   })
 }
