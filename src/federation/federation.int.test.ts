@@ -3,7 +3,7 @@
  * per-peer collection computed by TLP (and read by a plain TAXII client with the peer's token), a
  * tampered object rejected, a node killed mid-sync resuming without loss or duplication, and a peer
  * presenting another key stopping sync. Schedulers are off (ENTENTE_FEDERATION__ENABLED=false) so each
- * step is driven by `entente peer sync`; test/federation-scheduler runs with them on.
+ * step is driven by `entente peer sync` (the scheduler's timing is not covered by these tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
