@@ -35,6 +35,8 @@ export function makeServices(
   // Ingest hands committed batches to correlation, which stores its sightings through ingest.
   const ingest = makeIngestService({
     ...deps,
+    // Retention of versions received from peers comes from the agreement they arrived under.
+    agreementViews: (now) => agreements.activeAgreements(now),
     onAdded: (viewer, added) => {
       for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json) })
       federation.changed()

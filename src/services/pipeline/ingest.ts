@@ -13,6 +13,9 @@ import type { Collection, ImportFailure, ImportJob, NewObjectVersion, PutOutcome
 import type { ServiceDeps } from '../deps.js'
 import { actorOf, entryBase, loggedObject, makeLogRecorder, type Recorded } from '../log/record.js'
 import { inlinePreparer, type Preparer, type RawItem } from './preparer.js'
+import { audiencesOf, makeMarkingDefinitions, type BatchOrigin } from './audience.js'
+import type { AgreementView } from '../../core/agreement/view.js'
+import type { Origin } from '../../core/policy/audience.js'
 
 /** The outcome of one object, in input order. */
 export interface ItemResult {
@@ -62,6 +65,8 @@ export interface IngestDeps extends ServiceDeps {
    * versions it added (correlation). Its failures are logged; the write stands.
    */
   readonly onAdded?: (viewer: Viewer, added: readonly AddedObject[]) => Promise<unknown>
+  /** The agreements this node knows (retention of versions received from peers). */
+  readonly agreementViews?: (nowMs: number) => Promise<ReadonlyMap<string, AgreementView>>
 }
 
 export function makeIngestService(deps: IngestDeps) {
@@ -69,6 +74,18 @@ export function makeIngestService(deps: IngestDeps) {
   const preparer = deps.preparer ?? inlinePreparer
   const recorder = makeLogRecorder(hasher)
   const deriveLog = deps.logger.child({ module: 'ingest' })
+  const markingDefinitions = makeMarkingDefinitions()
+  const noAgreements: ReadonlyMap<string, AgreementView> = new Map()
+
+  /**
+   * The audience context of a batch: the collection's default TLP, and who produced it: the
+   * submitting organisation (local input) or, when `origin` is given (peer sync), the path it took.
+   */
+  async function batchOrigin(tx: Tx, viewer: Viewer, collection: Collection, at: string, origin?: Origin): Promise<BatchOrigin> {
+    const agreements = origin?.kind === 'peer' && deps.agreementViews ? await deps.agreementViews(clock.nowMs()) : noAgreements
+    const producer = origin ?? { kind: 'local' as const, producer: (await tx.orgs.get(viewer.orgId))?.identityId ?? '' }
+    return { defaultTlp: collection.defaultTlp ?? 2, origin: producer, receivedAt: at, agreements }
+  }
 
   /** Hands a committed batch to the derive step; never fails the write. */
   async function derive(viewer: Viewer, added: readonly AddedObject[]): Promise<void> {
@@ -179,8 +196,33 @@ export function makeIngestService(deps: IngestDeps) {
     prepared: readonly PrepareOutcome[],
     firstIndex: number,
     dateAdded: string,
+    from: BatchOrigin,
   ) {
-    const { versions, positions, results } = toVersions(prepared, firstIndex, raw)
+    const all = toVersions(prepared, firstIndex, raw)
+    const { results } = all
+    // The audience key of each version; versions whose markings cannot be read are refused.
+    const audiences = await audiencesOf(tx, all.versions, from, markingDefinitions)
+    const versions: NewObjectVersion[] = []
+    const positions: number[] = []
+    audiences.forEach((a, j) => {
+      const v = all.versions[j] as NewObjectVersion
+      const i = all.positions[j] as number
+      if (a.ok) {
+        versions.push({ ...v, audience: a.value })
+        positions.push(i)
+        return
+      }
+      const issue = a.issues[0]
+      results[i] = {
+        index: firstIndex + i,
+        id: v.stixId,
+        version: v.modified ?? v.created ?? dateAdded,
+        outcome: 'failed',
+        code: 'stix_invalid',
+        message: `markings: ${issue?.message ?? 'cannot be read'}`,
+        ...(issue ? { pointer: issue.pointer } : {}),
+      }
+    })
     const outcomes = versions.length > 0 ? await tx.objects.putVersions(collectionId, versions, dateAdded) : []
     const base = entryBase(dateAdded, actorOf(viewer))
     const logged: Recorded[] = []
@@ -245,7 +287,7 @@ export function makeIngestService(deps: IngestDeps) {
       const now = storedTimestampFromMs(clock.nowMs())
       let added: readonly AddedObject[] = []
       const r = await store.transaction(async (tx) => {
-        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
+        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now, await batchOrigin(tx, viewer, target.value, now))
         const { results, counts, logged } = batch
         added = batch.added
         const failures = results.filter((r) => r.outcome === 'failed')
@@ -284,6 +326,8 @@ export function makeIngestService(deps: IngestDeps) {
         readonly collection: string
         readonly objects: readonly unknown[]
         readonly within?: (tx: Tx, results: readonly ItemResult[]) => Promise<Result<void>>
+        /** Where the objects come from (peer sync: the path and the producer at the origin); default: the viewer's organisation. */
+        readonly origin?: Origin
       },
     ): Promise<Result<{ results: ItemResult[]; counts: BatchCounts }>> {
       const target = await writableCollection(viewer, input.collection)
@@ -296,7 +340,7 @@ export function makeIngestService(deps: IngestDeps) {
       const now = storedTimestampFromMs(clock.nowMs())
       let added: readonly AddedObject[] = []
       const r = await store.transaction(async (tx) => {
-        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now)
+        const batch = await storeBatch(tx, viewer, target.value.id, raw, prepared, 0, now, await batchOrigin(tx, viewer, target.value, now, input.origin))
         added = batch.added
         if (input.within) {
           const w = await input.within(tx, batch.results)
@@ -359,7 +403,7 @@ export function makeIngestService(deps: IngestDeps) {
         const r = await store.transaction(async (tx) => {
           const stored =
             b.raw.length > 0
-              ? await storeBatch(tx, viewer, collectionId, b.raw, b.prepared, b.first, at)
+              ? await storeBatch(tx, viewer, collectionId, b.raw, b.prepared, b.first, at, await batchOrigin(tx, viewer, target.value, at))
               : { results: [], counts: { added: 0, duplicates: 0, failed: 0 }, logged: [], added: [] }
           const { results, counts, logged } = stored
           added = stored.added

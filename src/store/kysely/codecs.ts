@@ -17,7 +17,7 @@ import type {
   StatusRecord,
   User,
 } from '../port.js'
-import type { Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 import type {
   AlertsTable,
   ApiTokensTable,
@@ -226,15 +226,23 @@ export const decodeCollection = (r: Selectable<CollectionsTable>): Collection =>
   alias: r.alias,
   mediaTypes: decodeStringArray(r.media_types, 'collection media types'),
   createdAt: r.created_at,
+  defaultTlp: decodeTlpRank(r.default_tlp),
 })
 
-export const encodeCollection = (c: Collection): CollectionsTable => ({
+/** A stored TLP rank; anything else reads as RED (never wider). */
+export function decodeTlpRank(v: unknown): 0 | 1 | 2 | 3 | 4 {
+  const n = Number(v)
+  return n === 0 || n === 1 || n === 2 || n === 3 ? n : 4
+}
+
+export const encodeCollection = (c: Collection): Insertable<CollectionsTable> => ({
   id: c.id,
   title: c.title,
   description: c.description,
   alias: c.alias,
   media_types: JSON.stringify(c.mediaTypes),
   created_at: c.createdAt,
+  ...(c.defaultTlp !== undefined ? { default_tlp: c.defaultTlp } : {}),
 })
 
 export const decodePermission = (r: Selectable<CollectionPermissionsTable>): CollectionPermission => ({

@@ -50,6 +50,8 @@ export interface CollectionsTable {
   /** JSON text: an array of strings. */
   media_types: string
   created_at: string
+  /** The TLP rank (0–4) unmarked input gets (migration 0007; default AMBER). */
+  default_tlp: Generated<number>
 }
 
 export interface CollectionPermissionsTable {
@@ -85,6 +87,24 @@ export interface CollectionObjectsTable {
   /** TAXII version: modified ?? created ?? date_added. */
   version: string
   date_added: string
+  /** The audience key (migration 0007, docs/markings.md): effective TLP rank 0–4 (default RED). */
+  tlp: Generated<number>
+  /** The producing organisation's identity id, or null when unknown. */
+  producer: string | null
+  /** 1 when the version names recipients (rows in `object_recipients`). */
+  has_recipients: Generated<IntBool>
+  /** When retention ends reads (stored timestamp), or null. */
+  expires_at: string | null
+  /** For versions received from a peer: the agreement of the last hop. */
+  arrival_agreement: string | null
+  /** For versions received from a peer: the hops (canonical JSON), else null. */
+  path: string | null
+}
+
+/** Named recipients of a stored version (migration 0007). */
+export interface ObjectRecipientsTable {
+  object_seq: number
+  identity_id: string
 }
 
 export interface TaxiiStatusesTable {
@@ -335,6 +355,7 @@ export interface DB {
   collection_permissions: CollectionPermissionsTable
   stix_objects: StixObjectsTable
   collection_objects: CollectionObjectsTable
+  object_recipients: ObjectRecipientsTable
   taxii_statuses: TaxiiStatusesTable
   import_jobs: ImportJobsTable
   node_meta: NodeMetaTable

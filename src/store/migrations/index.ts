@@ -8,8 +8,9 @@ import { alerts } from './0003-alerts.js'
 import { federation } from './0004-federation.js'
 import { web } from './0005-web.js'
 import { cases } from './0006-cases.js'
+import { audience } from './0007-audience.js'
 import type { StoreMigration } from './types.js'
 
 export type { StoreMigration } from './types.js'
 
-export const MIGRATIONS: readonly StoreMigration[] = [init, translog, alerts, federation, web, cases]
+export const MIGRATIONS: readonly StoreMigration[] = [init, translog, alerts, federation, web, cases, audience]

@@ -19,6 +19,7 @@ import { SQLITE_CAPABILITIES } from '../capabilities.js'
 import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
 import type { IndexShape, LogRows, MigrationDialect, PutVersionsFastPath, StoreDialect } from '../dialect.js'
 import type { DB } from '../schema.js'
+import { audienceColumns } from '../repos/audience.js'
 
 export interface SqliteDialectOptions {
   readonly path: string
@@ -155,6 +156,7 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
         insertObject: Database.Statement
         selectObject: Database.Statement
         insertMembership: Database.Statement
+        insertRecipient: Database.Statement
       }
     | undefined
   // Prepared lazily: the tables exist only after `migrate()`.
@@ -167,10 +169,11 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
       ),
       selectObject: raw.prepare(`select seq, content_hash from stix_objects where stix_id = ? and version_key = ?`),
       insertMembership: raw.prepare(
-        `insert into collection_objects (collection_id, object_seq, stix_id, type, spec_version, version, date_added)
-         values (?, ?, ?, ?, ?, ?, ?)
+        `insert into collection_objects (collection_id, object_seq, stix_id, type, spec_version, version, date_added, tlp, producer, has_recipients, expires_at, arrival_agreement, path)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (collection_id, object_seq) do nothing`,
       ),
+      insertRecipient: raw.prepare(`insert into object_recipients (object_seq, identity_id) values (?, ?) on conflict do nothing`),
     })
 
   return async (_db, collectionId: string, items: readonly NewObjectVersion[], dateAdded: string) => {
@@ -203,7 +206,11 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
         objectSeq = existing.seq
       }
       const version = it.modified ?? it.created ?? dateAdded
-      const seq = insertedSeq(s.insertMembership.run(collectionId, objectSeq, it.stixId, it.type, it.specVersion, version, dateAdded))
+      const a = audienceColumns(it)
+      const seq = insertedSeq(
+        s.insertMembership.run(collectionId, objectSeq, it.stixId, it.type, it.specVersion, version, dateAdded, a.tlp, a.producer, a.has_recipients, a.expires_at, a.arrival_agreement, a.path),
+      )
+      if (seq !== null && it.audience?.recipients) for (const r of it.audience.recipients) s.insertRecipient.run(objectSeq, r)
       out.push(seq === null ? { kind: 'duplicate' } : { kind: 'added', seq, stored, objectSeq })
     }
     return out

@@ -12,9 +12,10 @@ import { decodeBool, decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes 
 import type { DB } from '../schema.js'
 import { chunksFor, type RepoContext } from './context.js'
 import { LATEST_ONLY, extremeVersion, inList, versionCondition } from './objects-filters.js'
+import { audienceColumns, audienceCondition, decodeAudience } from './audience.js'
 
 const OBJECT_COLUMNS = 10
-const MEMBERSHIP_COLUMNS = 7
+const MEMBERSHIP_COLUMNS = 13
 
 const keyOf = (stixId: string, versionKey: string) => `${stixId}\u0000${versionKey}`
 
@@ -130,12 +131,18 @@ async function putVersionsPortable(
           spec_version: it.specVersion,
           version: it.modified ?? it.created ?? dateAdded,
           date_added: dateAdded,
+          ...audienceColumns(it),
         })),
       )
       .onConflict((oc) => oc.columns(['collection_id', 'object_seq']).doNothing())
       .returning(['seq', 'object_seq'])
       .execute()
     for (const r of rows) membershipSeq.set(decodeInt(r.object_seq, 'object_seq'), decodeInt(r.seq, 'seq'))
+  }
+  // 6. Named recipients of newly stored versions.
+  const recipients = adds.filter((a) => a.it.audience?.recipients).flatMap(({ objectSeq, it }) => (it.audience?.recipients ?? []).map((r) => ({ object_seq: objectSeq, identity_id: r })))
+  for (const chunk of chunksFor(recipients, 2, maxParameters)) {
+    await db.insertInto('object_recipients').values(chunk).onConflict((oc) => oc.columns(['object_seq', 'identity_id']).doNothing()).execute()
   }
   return out.map((o): PutOutcome => {
     if (o.kind !== 'pending') return o
@@ -177,6 +184,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
         .selectFrom('collection_objects as co')
         .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
         .select(['co.seq', 'co.object_seq', 'co.stix_id', 'co.type', 'co.spec_version', 'co.version', 'co.date_added', 'so.content_hash'])
+        .select(['co.tlp', 'co.producer', 'co.has_recipients', 'co.expires_at', 'co.path'])
         // withContent false never names the json column.
         .$if(q.withContent, (qb) => qb.select('so.json'))
         .where('co.collection_id', '=', q.collectionId)
@@ -193,6 +201,9 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
           if (v) conds.push(v)
           if (q.after !== undefined)
             conds.push(eb(eb.refTuple('co.date_added', 'co.seq'), '>', eb.tuple(q.after.dateAdded, q.after.seq)))
+          // The reader's audience (docs/markings.md): pages hold only what the reader may see.
+          const a = audienceCondition(eb, q.audience)
+          if (a) conds.push(a)
           return eb.and(conds)
         })
         .orderBy('co.date_added')
@@ -209,6 +220,7 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
           version: r.version,
           dateAdded: r.date_added,
           contentHash: decodeBytes(r.content_hash, 'content_hash'),
+          audience: decodeAudience(r),
         }
         return 'json' in r && typeof r.json === 'string' ? { ...base, json: r.json } : base
       })
