@@ -87,10 +87,15 @@ export async function signIn(page: Page, url: string, username: string, password
 }
 
 /** Saves a screenshot under the test output; `guide` names the copy in docs/images (when updating). */
-export async function shot(page: Page, name: string, guide?: string): Promise<void> {
+export async function shot(page: Page, name: string, guide?: string, opts: { toasts?: boolean; fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
+  // Live notices would cover the page in most pictures; they stay where the picture is about them.
+  await page.evaluate((show) => {
+    const el = (globalThis as unknown as { document: { querySelector(s: string): { style: { display: string } } | null } }).document.querySelector('[data-testid="live-toasts"]')
+    if (el) el.style.display = show ? '' : 'none'
+  }, opts.toasts === true)
   const path = join(SCREENSHOTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: true })
+  await page.screenshot({ path, fullPage: opts.fullPage !== false })
   if (guide && process.env.ENTENTE_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(DOC_IMAGES, { recursive: true })
     copyFileSync(path, join(DOC_IMAGES, guide))

@@ -94,7 +94,7 @@ describe('web app in Chromium', () => {
     await signIn(page, node.url, 'host-analyst')
     const cookies = await ctx.cookies()
     expect(cookies.find((c) => c.name === 'entente_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
-    await shot(page, '02-dashboard', 'dashboard.png')
+    await shot(page, '02-dashboard-empty')
     // A deep link is served by the single-page fallback; the API keeps its own 404.
     await page.goto(`${node.url}/transparency`)
     await page.getByRole('heading', { level: 1, name: 'Transparency log' }).waitFor()
@@ -118,7 +118,8 @@ describe('web app in Chromium', () => {
     expect(Number(await page.getByTestId('count-added').textContent())).toBe(APT1.objects.length)
     expect(await page.getByTestId('import-report').locator('tbody tr').count()).toBe(APT1.objects.length)
     expect(await page.getByTestId('import-progress').evaluate((p) => (p as unknown as { value: number }).value)).toBe(1)
-    await shot(page, '03-import', 'import.png')
+    await page.getByRole('heading', { name: 'Import finished' }).scrollIntoViewIfNeeded()
+    await shot(page, '03-import', 'import.png', { fullPage: false })
 
     await page.getByRole('link', { name: 'Intelligence' }).click()
     await page.getByLabel('Text').fill('apt1')
@@ -163,7 +164,8 @@ describe('web app in Chromium', () => {
     await b.page.getByTestId('recent-list').getByText(indicator.name).waitFor({ timeout: 10_000 })
     await b.page.getByTestId('live-toasts').getByText(indicator.name, { exact: false }).first().waitFor()
     expect(navigations).toBe(0)
-    await shot(b.page, '07-live-update', 'live-update.png')
+    await shot(b.page, '07-live-update', 'live-update.png', { toasts: true })
+    await shot(b.page, '02-dashboard', 'dashboard.png')
     expect([...a.problems, ...b.problems]).toEqual([])
     await a.ctx.close()
     await b.ctx.close()
@@ -292,7 +294,7 @@ describe('web app in Chromium', () => {
       return g.document.documentElement.scrollWidth - g.innerWidth
     })
     expect(overflow).toBeLessThanOrEqual(1)
-    await shot(page, '12-phone', 'phone.png')
+    await shot(page, '12-phone', 'phone.png', { fullPage: false })
     await ctx.close()
   })
 })

@@ -150,3 +150,11 @@ export async function collections(): Promise<CollectionView[]> {
 
 /** The CSRF token of the session, for requests not made through `request` (upload progress needs XMLHttpRequest). */
 export const currentCsrfToken = (): string | null => csrfToken
+
+/** A short human label for an object: its name, a relationship as "type: source → target", else its id. */
+export function labelOf(o: StixObject): string {
+  if (typeof o.name === 'string' && o.name !== '') return o.name
+  if (o.type === 'relationship' && typeof o.source_ref === 'string' && typeof o.target_ref === 'string')
+    return `${String(o.relationship_type ?? 'related-to')}: ${o.source_ref.split('--')[0]} → ${o.target_ref.split('--')[0]}`
+  return o.id
+}

@@ -33,10 +33,10 @@ export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => v
   )
 }
 
-export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+export function Section({ title, children, id, wide = false }: { title: string; children: ReactNode; id?: string; wide?: boolean }) {
   const hid = id ?? `s-${title.replace(/\W+/g, '-').toLowerCase()}`
   return (
-    <section className="card" aria-labelledby={hid}>
+    <section className={wide ? 'card wide' : 'card'} aria-labelledby={hid}>
       <h2 id={hid}>{title}</h2>
       {children}
     </section>

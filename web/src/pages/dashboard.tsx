@@ -1,4 +1,4 @@
-import { ApiError, collections, get, qs, type AlertView, type SearchPage, type StixObject } from '../api.js'
+import { ApiError, collections, get, labelOf, qs, type AlertView, type SearchPage, type StixObject } from '../api.js'
 import { ErrorMessage, Loading, Section } from '../components/status.js'
 import { TlpBadge } from '../components/tlp-badge.js'
 import { useAsync } from '../components/use-async.js'
@@ -9,11 +9,12 @@ import { Link } from '../router.js'
 
 async function recentIntelligence(): Promise<{ object: StixObject; collectionId: string }[]> {
   const cols = (await collections()).filter((c) => c.canRead)
-  const pages = await Promise.all(cols.map(async (c) => ({ c, page: await get<SearchPage>(`/api/v1/collections/${encodeURIComponent(c.id)}/search${qs({ limit: 8 })}`) })))
-  return pages
-    .flatMap(({ c, page }) => page.items.map((object) => ({ object, collectionId: c.id })))
-    .sort((a, b) => String(b.object.modified ?? b.object.created ?? '').localeCompare(String(a.object.modified ?? a.object.created ?? '')))
-    .slice(0, 10)
+  const pages = await Promise.all(cols.map(async (c) => ({ c, page: await get<SearchPage>(`/api/v1/collections/${encodeURIComponent(c.id)}/search${qs({ limit: 40 })}`) })))
+  // Newest first in each collection (the order they were added); relationships are left to the explorer.
+  const lists = pages.map(({ c, page }) => page.items.filter((o) => o.type !== 'relationship').map((object) => ({ object, collectionId: c.id })))
+  const out: { object: StixObject; collectionId: string }[] = []
+  for (let i = 0; out.length < 10 && lists.some((l) => i < l.length); i++) for (const l of lists) if (l[i] && out.length < 10) out.push(l[i] as (typeof out)[number])
+  return out
 }
 
 /** A list that is unavailable (404) or forbidden (403) on this node is shown as such, not as an error. */
@@ -63,7 +64,7 @@ export function Dashboard({ isAdmin }: { isAdmin: boolean }) {
               {recent.value.map(({ object, collectionId }) => (
                 <li key={`${collectionId}/${object.id}`}>
                   <TlpBadge object={object} />{' '}
-                  <Link to={`/objects/${encodeURIComponent(collectionId)}/${encodeURIComponent(object.id)}`}>{object.name ?? object.id}</Link>
+                  <Link to={`/objects/${encodeURIComponent(collectionId)}/${encodeURIComponent(object.id)}`}>{labelOf(object)}</Link>
                   <span className="muted small"> · {object.type}</span>
                 </li>
               ))}
@@ -120,7 +121,7 @@ export function Dashboard({ isAdmin }: { isAdmin: boolean }) {
           )}
         </Section>
 
-        <Section title={t.dashboard.elections} id="elections">
+        <Section title={t.dashboard.elections} id="elections" wide>
           <p className="muted small">{t.dashboard.electionsNote(ELECTIONS_AS_OF)}</p>
           <table>
             <thead>
@@ -146,7 +147,7 @@ export function Dashboard({ isAdmin }: { isAdmin: boolean }) {
                     </td>
                     <td className="small" title={e.rule}>
                       <a href={e.source.split(' ')[0]} rel="noreferrer noopener" target="_blank">
-                        {e.source.split(' ').slice(1).join(' ') || e.source}
+                        {e.source.split(' ').slice(1).join(' ').replace(/^\((.*)\)$/, '$1') || e.source}
                       </a>
                     </td>
                   </tr>

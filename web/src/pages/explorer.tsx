@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { TLP2_IDS, TLP_LEVELS } from '../../../src/core/marking/tlp.js'
-import { collections, get, qs, type CollectionView, type SearchPage, type StixObject } from '../api.js'
+import { collections, get, labelOf, qs, type CollectionView, type SearchPage, type StixObject } from '../api.js'
 import { ErrorMessage, Loading } from '../components/status.js'
 import { TlpBadge } from '../components/tlp-badge.js'
 import { useAsync } from '../components/use-async.js'
@@ -169,7 +169,7 @@ export function Explorer() {
                 {items.map((o) => (
                   <tr key={`${o.id}/${o.modified ?? ''}`}>
                     <td>
-                      <Link to={`/objects/${encodeURIComponent(collection)}/${encodeURIComponent(o.id)}`}>{typeof o.name === 'string' ? o.name : o.id}</Link>
+                      <Link to={`/objects/${encodeURIComponent(collection)}/${encodeURIComponent(o.id)}`}>{labelOf(o)}</Link>
                     </td>
                     <td>{o.type}</td>
                     <td>

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react'
-import { get, post, type ObjectDetail, type StixObject } from '../api.js'
+import { get, labelOf, post, type ObjectDetail, type StixObject } from '../api.js'
 import { RelationshipGraph } from '../components/graph.js'
 import { ErrorMessage, Loading, Section } from '../components/status.js'
 import { TlpBadge } from '../components/tlp-badge.js'
@@ -55,7 +55,7 @@ export function ObjectPage({ collection, id }: { collection: string; id: string 
     <>
       <div className="object-head">
         <TlpBadge object={o} large />
-        <h1 tabIndex={-1}>{typeof o.name === 'string' ? o.name : o.id}</h1>
+        <h1 tabIndex={-1}>{labelOf(o)}</h1>
         <p className="muted">
           {o.type} · <code>{o.id}</code>
         </p>
