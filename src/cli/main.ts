@@ -13,6 +13,7 @@ import { registerMigrate } from './commands/migrate.js'
 import { registerServe } from './commands/serve.js'
 import { registerPeer } from './commands/peer.js'
 import { registerAgreement } from './commands/agreement.js'
+import { registerCase, registerWebhook } from './commands/case.js'
 import { CliFailure, EXIT, printError } from './output.js'
 
 export function buildProgram(): Command {
@@ -34,6 +35,8 @@ export function buildProgram(): Command {
   registerCorrelate(program)
   registerPeer(program)
   registerAgreement(program)
+  registerCase(program)
+  registerWebhook(program)
   registerConfig(program)
   return program
 }
