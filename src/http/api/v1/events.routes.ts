@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { BusEvent, Subscription } from '../../../services/events/bus.js'
+import { HttpFailure } from '../../errors.js'
 import { viewerOf } from '../../plugins/auth.js'
 import { problems, type ApiContext } from './context.js'
 
@@ -26,6 +27,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
   const { events } = ctx.services
   const heartbeatMs = ctx.options.sseHeartbeatMs ?? 15_000
   const open = new Set<Subscription>()
+  // At most this many streams per user (a browser opens one per tab): a leak or a script cannot pile them up.
+  const MAX_STREAMS_PER_USER = 16
+  const perUser = new Map<string, number>()
   // End every stream when the node stops, or the server would wait for them forever.
   app.addHook('preClose', async () => {
     for (const s of open) s.close()
@@ -40,11 +44,15 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
         description:
           'Each event has an `id`; reconnect with `Last-Event-ID` (EventSource does) to get what was missed while the node still holds it, or a `reset` event when it does not. A `: heartbeat` comment comes every 15 s.',
         querystring: Type.Object({ lastEventId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-        response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(401) },
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(401, 429) },
       },
     },
     async (request, reply) => {
       const viewer = viewerOf(request)
+      const who = viewer.kind === 'user' ? viewer.userId : `system:${viewer.name}`
+      const streams = perUser.get(who) ?? 0
+      if (streams >= MAX_STREAMS_PER_USER) throw new HttpFailure('rate_limited', `at most ${MAX_STREAMS_PER_USER} event streams per user at once`, { 'retry-after': '30' })
+      perUser.set(who, streams + 1)
       const header = request.headers['last-event-id']
       const lastEventId = (typeof header === 'string' && header.length <= 100 ? header : undefined) ?? request.query.lastEventId
       const sub = events.subscribe(viewer, lastEventId !== undefined ? { lastEventId } : {})
@@ -60,10 +68,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
       })
       res.write('retry: 3000\n\n')
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
+      let ended = false
       const end = () => {
         clearInterval(heartbeat)
         sub.close()
         open.delete(sub)
+        if (ended) return
+        ended = true
+        const left = (perUser.get(who) ?? 1) - 1
+        if (left <= 0) perUser.delete(who)
+        else perUser.set(who, left)
       }
       request.raw.on('close', end)
       try {

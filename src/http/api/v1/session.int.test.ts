@@ -283,6 +283,27 @@ for (const dialect of DIALECTS) {
       expect(resumed).not.toContain(`"id":"${secret.id}"`)
       // Without credentials: 401 problem, no stream.
       expectProblem(await api(n.app, 'GET', '/api/v1/events'), 401, 'unauthenticated')
+
+      // At most 16 streams per user at once; closing one frees its place.
+      const streams = await Promise.all(
+        Array.from({ length: 16 }, () => new Promise<import('node:http').ClientRequest>((resolve) => {
+          const req = httpRequest(`${url}/api/v1/events`, { headers: { cookie: partner.cookie } }, () => resolve(req))
+          req.end()
+        })),
+      )
+      const refused = await api(n.app, 'GET', '/api/v1/events', { headers: withCookie(partner, false) })
+      expectProblem(refused, 429, 'rate_limited')
+      streams[0]?.destroy()
+      await new Promise((r) => setTimeout(r, 200))
+      const again = await new Promise<number>((resolve) => {
+        const req = httpRequest(`${url}/api/v1/events`, { headers: { cookie: partner.cookie } }, (res) => {
+          resolve(res.statusCode ?? 0)
+          req.destroy()
+        })
+        req.end()
+      })
+      expect(again).toBe(200)
+      for (const s of streams) s.destroy()
     })
   })
 }
