@@ -4,7 +4,7 @@
  * filtering; the explorer's search and object detail.
  */
 import { readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
+import { request as httpRequest, type ClientRequest } from 'node:http'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -286,7 +286,7 @@ for (const dialect of DIALECTS) {
 
       // At most 16 streams per user at once; closing one frees its place.
       const streams = await Promise.all(
-        Array.from({ length: 16 }, () => new Promise<import('node:http').ClientRequest>((resolve) => {
+        Array.from({ length: 16 }, () => new Promise<ClientRequest>((resolve) => {
           const req = httpRequest(`${url}/api/v1/events`, { headers: { cookie: partner.cookie } }, () => resolve(req))
           req.end()
         })),
