@@ -96,7 +96,7 @@ export function makeServices(
     ingest,
     correlate,
     alerts: makeAlertService(deps),
-    objects: makeObjectsService(deps),
+    objects: makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),

@@ -10,6 +10,10 @@ import type { Collection, CollectionEntry, KeysetPosition, StatusRecord, Version
 import { storedTimestampFromMs } from '../../core/stix/time.js'
 import type { ServiceDeps } from '../deps.js'
 import { actorOf, entryBase, loggedObject, makeLogRecorder } from '../log/record.js'
+import { tlpLevel } from '../../core/marking/tlp.js'
+import { present } from '../../core/policy/decide.js'
+import { canonicalize } from '../../core/stix/canonical.js'
+import { makeReadPolicy, type CollectionReadPolicy, type ReadPolicyDeps } from './audience.js'
 
 /** TAXII filters in domain form (timestamps already in stored form). */
 export interface ObjectFilters {
@@ -35,8 +39,10 @@ export interface CollectionView extends Collection {
   readonly canWrite: boolean
 }
 
-export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'hasher'>) {
+export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'hasher'> & Pick<ReadPolicyDeps, 'agreementViews'>) {
   const { store, clock } = deps
+  // Who may see which rows (SQL filter) and what they get of each object (present + redaction).
+  const readPolicy = makeReadPolicy(deps)
   const recorder = makeLogRecorder(deps.hasher)
 
   async function access(viewer: Viewer, idOrAlias: string): Promise<Result<{ collection: Collection; access: CollectionAccess }>> {
@@ -60,11 +66,13 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | '
     after: KeysetPosition | null,
     limit: number,
     withContent: boolean,
+    policy: CollectionReadPolicy,
   ): Promise<EntriesPage> {
-    const p = await store.objects.query({ collectionId, ...filters, ...(after ? { after } : {}), limit, withContent })
+    const p = await store.objects.query({ collectionId, ...filters, ...(after ? { after } : {}), limit, withContent, audience: policy.filter })
     const last = p.items[p.items.length - 1]
     const next = p.more && last ? { dateAdded: last.dateAdded, seq: last.seq } : null
-    const items = filters.specVersions === undefined ? await latestSpecVersionsOnly(collectionId, filters, p.items) : p.items
+    const latest = filters.specVersions === undefined ? await latestSpecVersionsOnly(collectionId, filters, p.items) : p.items
+    const items = readPolicy.present(policy, collectionId, latest)
     return { items, more: p.more, next }
   }
 
@@ -119,7 +127,8 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | '
     ): Promise<Result<EntriesPage & { collectionId: string }>> {
       const c = await readable(viewer, q.collection)
       if (!c.ok) return c
-      return ok({ ...(await page(c.value.id, q.filters, q.after, q.limit, q.withContent)), collectionId: c.value.id })
+      const policy = await readPolicy.forCollection(viewer, c.value.id, true)
+      return ok({ ...(await page(c.value.id, q.filters, q.after, q.limit, q.withContent, policy)), collectionId: c.value.id })
     },
 
     /**
@@ -132,7 +141,8 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | '
     ): Promise<Result<EntriesPage & { collectionId: string }>> {
       const c = await readable(viewer, q.collection)
       if (!c.ok) return c
-      const p = await page(c.value.id, { ...q.filters, ids: [q.id] }, q.after, q.limit, q.withContent)
+      const policy = await readPolicy.forCollection(viewer, c.value.id, true)
+      const p = await page(c.value.id, { ...q.filters, ids: [q.id] }, q.after, q.limit, q.withContent, policy)
       if (p.items.length === 0 && q.after === null) return err({ code: 'not_found', resource: 'object', id: q.id })
       return ok({ ...p, collectionId: c.value.id })
     },
@@ -191,7 +201,27 @@ export function makeObjectsService(deps: Pick<ServiceDeps, 'store' | 'clock' | '
       if (q.collection !== null) {
         const c = await readable(viewer, q.collection)
         if (!c.ok) return c
-        return ok(store.objects.exportLatest(c.value.id, q.batchSize ?? 1000))
+        const policy = await readPolicy.forCollection(viewer, c.value.id, true)
+        const all = store.objects.exportLatest(c.value.id, q.batchSize ?? 1000)
+        if (policy.reader === null) return ok(all)
+        // Readers other than system and administrators: each object through decide() with the
+        // collection's default (the producer is not known here, so a reader's own RED objects are left out).
+        const reader = policy.reader
+        const collectionId = c.value.id
+        const defaultTlp = tlpLevel(c.value.defaultTlp ?? 2)
+        return ok(
+          (async function* () {
+            for await (const batch of all) {
+              const out: string[] = []
+              for (const json of batch) {
+                const object = JSON.parse(json) as Record<string, unknown>
+                const shown = present(reader, object, { collectionId, defaultTlp, origin: { kind: 'local', producer: '' }, receivedAt: '1970-01-01T00:00:00Z' }, policy.env)
+                if (shown !== null) out.push(shown === object ? json : canonicalize(shown))
+              }
+              if (out.length > 0) yield out
+            }
+          })(),
+        )
       }
       if (!(viewer.kind === 'system' || viewer.role === 'admin')) return err({ code: 'forbidden', reason: 'role' })
       return ok(store.objects.exportLatest(null, q.batchSize ?? 1000))
