@@ -143,7 +143,7 @@ for (const dialect of DIALECTS) {
       const collectionId = (await n.store.collections.find('cases'))?.id ?? ''
       // A new case stored straight into the collection: its version exists, the index never heard of it.
       const id = 'incident--6f1b7d9e-4c1a-4f57-9b0e-2b1f5d0e8a11'
-      const stix = { ...got.value.stix, id, name: 'Arrived by sync' }
+      const stix: Record<string, unknown> = { ...got.value.stix, id, name: 'Arrived by sync' }
       const ext = stix['extensions'] as Record<string, Record<string, unknown>>
       for (const e of Object.values(ext)) if ('title' in e) e['title'] = 'Arrived by sync'
       const text = JSON.stringify(stix)
