@@ -71,6 +71,15 @@ export const httpPeerClient: PeerClient = {
     })
   },
 
+  async paths(url, auth, objects) {
+    const u = `${base(url)}/api/v1/federation/paths`
+    return call(u, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeader(auth) },
+      body: JSON.stringify({ objects }),
+    })
+  },
+
   async objects(apiRoot, auth, collection, q): Promise<ObjectsPage> {
     const params = new URLSearchParams({ limit: String(q.limit) })
     if (q.addedAfter !== null) params.set('added_after', q.addedAfter)

@@ -76,7 +76,8 @@ export function makeServices(
   const admin = makeAdminService(deps)
   // Sharing agreements: stored through ingest in the node-internal agreements collection.
   const agreements = makeAgreementsService({ ...deps, ingest: () => ingest, createCollection: (v, i) => admin.createCollection(v, i) })
-  const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps) })
+  // Federation asks the policy engine under the agreements this node holds (agreements are read again at each sync and read).
+  const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps), agreements })
   return {
     admin: {
       ...admin,

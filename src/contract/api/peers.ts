@@ -108,3 +108,17 @@ export const RegisterAnswer = Type.Object(
   { additionalProperties: false },
 )
 export const NotifyAnswer = Type.Object({ peer: Type.String() }, { additionalProperties: false })
+
+const Hop = Type.Object({ from: Type.String(), to: Type.String(), agreementId: Type.String({ description: "The agreement the hop was made under ('' for TLP:CLEAR without one)" }) }, { additionalProperties: false })
+export const PathsBody = Type.Object(
+  {
+    objects: Type.Array(Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }), version: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) }, { additionalProperties: false }), {
+      maxItems: 1000,
+    }),
+  },
+  { additionalProperties: false },
+)
+export const PathsAnswer = Type.Object(
+  { items: Type.Array(Type.Object({ id: Type.String(), version: Type.String(), path: Type.Array(Hop, { description: 'Hops from the origin node to the caller' }) }, { additionalProperties: false })) },
+  { additionalProperties: false },
+)

@@ -7,7 +7,10 @@ import { verifierKey } from '../../core/translog/note.js'
 import { backoffMs } from './backoff.js'
 import { advance, START } from './cursor.js'
 import { checkPeerUrl, encodeInvitation, fingerprint, INVITATION_PREFIX, normaliseFingerprint, parseInvitation } from './invitation.js'
-import { mayShare, tlpOf, TLP2 } from './policy.js'
+import type { AgreementView } from '../../core/agreement/view.js'
+import { withRecipients } from '../../core/marking/recipients.js'
+import type { PolicyEnv } from '../../core/policy/decide.js'
+import { agreementsSignature, checkReceivedPath, peerReader, shareDecision, TLP2, type StoredVersionInfo } from './policy.js'
 
 const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest())
 
@@ -102,43 +105,123 @@ describe('invitations', () => {
   })
 })
 
-describe('mayShare (until the policy engine replaces it)', () => {
+describe('the share decision towards a peer (decide under the agreements)', () => {
   // The official TLP 2.0 marking definitions, and a real object marked with them.
   const defs = (JSON.parse(readFileSync(join(SHARED_DATA, 'stix-samples', 'oasis-common-objects-tlp2', 'tlp2-marking-definitions.json'), 'utf8')) as { objects: { id: string; name?: string }[] }).objects
   const byName = new Map(defs.map((d) => [d.name, d.id]))
-  const ours = { organisations: [{ identityId: 'identity--2f1e4c1a-9d8b-4a3c-8e2f-1b0c9d8e7f6a' }] }
-  const obj = (marking: string | null, recipients?: string[]) => ({
-    type: 'indicator', id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
-    ...(marking ? { object_marking_refs: [marking] } : {}),
-    ...(recipients ? { x_entente_recipients: recipients } : {}),
+  const A_ORG = 'identity--0f3a2c47-6a0e-4a8b-9a43-1c6f6b2d8e01'
+  const B_ORG = 'identity--2f1e4c1a-9d8b-4a3c-8e2f-1b0c9d8e7f6a'
+  const OTHER = 'identity--00000000-0000-4000-8000-000000000000'
+  const AB = 'x-entente-agreement--00000000-0000-4000-8000-0000000000ab'
+  const peerB = peerReader({ kind: 'node', origin: 'node-b.example/log', organisations: [{ name: 'B', identityId: B_ORG }] })!
+  const view = (over: Partial<AgreementView> = {}): AgreementView => ({
+    id: AB,
+    active: true,
+    sides: [
+      { nodeId: 'node-a.example:log', orgs: new Set([A_ORG]) },
+      { nodeId: 'node-b.example:log', orgs: new Set([B_ORG]) },
+    ],
+    maxTlp: 4,
+    include: null,
+    exclude: new Set(),
+    onward: { allowed: false, to: new Set(), maxTlp: 0, maxHops: 0 },
+    retentionDays: null,
+    ...over,
   })
+  const env = (agreements: AgreementView[]): PolicyEnv => ({ nodeId: 'node-a.example:log', now: Date.parse('2026-05-01T00:00:00Z'), agreements: new Map(agreements.map((a) => [a.id, a])) })
+  const local: StoredVersionInfo = { collectionId: 'c', tlp: 2, producer: A_ORG, path: null, receivedAt: '2026-04-01T00:00:00Z', expiresAt: null }
+  const obj = (marking: string | null, recipients?: string[], type = 'indicator'): Record<string, unknown> => {
+    const o = { type, spec_version: '2.1', id: `${type}--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f`, ...(marking ? { object_marking_refs: [marking] } : {}) }
+    return recipients ? withRecipients(o, recipients) : o
+  }
+  const share = (o: Record<string, unknown>, e: PolicyEnv, v: StoredVersionInfo = local) => shareDecision(peerB, o, v, e).share
 
-  it('uses the official TLP 2.0 ids', () => {
+  it('uses the official TLP 2.0 ids and names a peer by the node id of its pinned origin', () => {
     expect(byName.get('TLP:CLEAR')).toBe(TLP2.clear)
     expect(byName.get('TLP:GREEN')).toBe(TLP2.green)
     expect(byName.get('TLP:AMBER')).toBe(TLP2.amber)
     expect(byName.get('TLP:AMBER+STRICT')).toBe(TLP2.amberStrict)
     expect(byName.get('TLP:RED')).toBe(TLP2.red)
+    expect(peerB).toEqual({ kind: 'peer', nodeId: 'node-b.example:log', actingFor: [B_ORG] })
+    expect(peerReader({ kind: 'feed', origin: null, organisations: [] })).toBeNull()
   })
 
-  it('shares CLEAR and GREEN with every peer, AMBER and RED only with named recipients, nothing unmarked or unknown', () => {
-    expect(mayShare(ours, obj(TLP2.clear))).toBe(true)
-    expect(mayShare(ours, obj(TLP2.green))).toBe(true)
-    for (const m of [TLP2.amber, TLP2.amberStrict, TLP2.red]) {
-      expect(mayShare(ours, obj(m))).toBe(false)
-      expect(mayShare(ours, obj(m, ['identity--00000000-0000-4000-8000-000000000000']))).toBe(false)
-      expect(mayShare(ours, obj(m, [ours.organisations[0]!.identityId]))).toBe(true)
-      // Received from elsewhere: AMBER and RED are not relayed.
-      expect(mayShare(ours, obj(m, [ours.organisations[0]!.identityId]), { relayed: true })).toBe(false)
+  it('without an active agreement shares TLP:CLEAR and nothing else', () => {
+    for (const e of [env([]), env([view({ active: false })])]) {
+      expect(share(obj(TLP2.clear), e)).toBe(true)
+      for (const m of [TLP2.green, TLP2.amber, TLP2.amberStrict, TLP2.red]) expect(share(obj(m, [B_ORG]), e)).toBe(false)
     }
-    expect(mayShare(ours, obj(TLP2.green), { relayed: true })).toBe(true)
-    expect(mayShare(ours, obj(null))).toBe(false)
-    expect(mayShare(ours, obj('marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'))).toBe(false)
   })
 
-  it('applies the most restrictive of several markings', () => {
-    expect(tlpOf({ object_marking_refs: [TLP2.green, TLP2.red] })).toBe('red')
-    expect(mayShare(ours, { object_marking_refs: [TLP2.clear, TLP2.amber] })).toBe(false)
-    expect(tlpOf({ object_marking_refs: 'x' })).toBe('unknown')
+  it('under an agreement: GREEN to the partner, AMBER and RED by recipients, never above max TLP or outside the types', () => {
+    const e = env([view()])
+    expect(share(obj(TLP2.green), e)).toBe(true)
+    // AMBER without named recipients goes to the partner organisations of the agreement; with recipients only to them.
+    expect(share(obj(TLP2.amber), e)).toBe(true)
+    expect(share(obj(TLP2.amber, [OTHER]), e)).toBe(false)
+    expect(share(obj(TLP2.amberStrict, [B_ORG]), e)).toBe(true)
+    expect(share(obj(TLP2.red, [B_ORG]), e)).toBe(true)
+    expect(share(obj(TLP2.red), e)).toBe(false)
+    expect(share(obj(TLP2.red, [OTHER]), e)).toBe(false)
+    // The producer must be one of this node's organisations in the agreement.
+    expect(share(obj(TLP2.green), e, { ...local, producer: OTHER })).toBe(false)
+    const amberMax = env([view({ maxTlp: 2 })])
+    expect(share(obj(TLP2.amber, [B_ORG]), amberMax)).toBe(true)
+    expect(share(obj(TLP2.amberStrict, [B_ORG]), amberMax)).toBe(false)
+    expect(share(obj(TLP2.red, [B_ORG]), amberMax)).toBe(false)
+    const noCases = env([view({ exclude: new Set(['x-entente-case']) })])
+    expect(share(obj(TLP2.green, undefined, 'x-entente-case'), noCases)).toBe(false)
+    expect(share(obj(TLP2.green), noCases)).toBe(true)
+    // The stand-in property of earlier versions names nobody: only the recipients extension counts.
+    expect(share({ ...obj(TLP2.red), x_entente_recipients: [B_ORG] }, e)).toBe(false)
+    // Unmarked objects take the stored default (here AMBER): never CLEAR by accident.
+    expect(share(obj(null), env([]))).toBe(false)
+    // A marking this node does not know counts as RED.
+    expect(share(obj('marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168', [OTHER]), e)).toBe(false)
+  })
+
+  it('withholds an object the peer could see only redacted, and one whose retention has ended', () => {
+    const e = env([view({ maxTlp: 1 })])
+    const o = { ...obj(TLP2.green), description: 'secret part', granular_markings: [{ marking_ref: TLP2.red, selectors: ['description'] }] }
+    expect(shareDecision(peerB, o, local, e)).toMatchObject({ share: false, reason: 'needs_redaction' })
+    expect(share(obj(TLP2.green), e, { ...local, expiresAt: '2026-04-30T00:00:00.000000Z' })).toBe(false)
+  })
+
+  it('relays received objects only as every agreement on the path allows, never RED, never back along the path', () => {
+    const C_ORG = 'identity--7c1e9d2a-3b4f-4e5a-8c6d-2f1a0b9c8d02'
+    const CA = 'x-entente-agreement--00000000-0000-4000-8000-0000000000ca'
+    const ca = (onward: AgreementView['onward']): AgreementView => ({ ...view(), id: CA, sides: [{ nodeId: 'node-c:log', orgs: new Set([C_ORG]) }, { nodeId: 'node-a.example:log', orgs: new Set([A_ORG]) }], onward })
+    const fromC: StoredVersionInfo = { ...local, producer: C_ORG, path: [{ from: 'node-c:log', to: 'node-a.example:log', agreementId: CA }] }
+    const allowed = env([view(), ca({ allowed: true, to: null, maxTlp: 3, maxHops: 1 })])
+    const denied = env([view(), ca({ allowed: false, to: new Set(), maxTlp: 0, maxHops: 0 })])
+    expect(share(obj(TLP2.amber, [B_ORG]), allowed, fromC)).toBe(true)
+    expect(share(obj(TLP2.amber, [B_ORG]), denied, fromC)).toBe(false)
+    expect(share(obj(TLP2.green), denied, fromC)).toBe(false)
+    expect(share(obj(TLP2.clear), denied, fromC)).toBe(true)
+    expect(share(obj(TLP2.red, [B_ORG]), allowed, fromC)).toBe(false)
+    // Never back to a node on the path.
+    const fromB: StoredVersionInfo = { ...local, path: [{ from: 'node-b.example:log', to: 'node-a.example:log', agreementId: AB }] }
+    expect(share(obj(TLP2.clear), allowed, fromB)).toBe(false)
+  })
+
+  it('checks the path a peer reports: last hop from it to us, no loop, an agreement we hold with it', () => {
+    const e = env([view()])
+    const me = 'node-a.example:log'
+    const ok1 = checkReceivedPath([{ from: 'node-b.example:log', to: me, agreementId: AB }], 'node-b.example:log', me, e.agreements)
+    expect(ok1).toEqual([{ from: 'node-b.example:log', to: me, agreementId: AB }])
+    const unknownAgreement = 'x-entente-agreement--00000000-0000-4000-8000-000000000999'
+    expect(checkReceivedPath([{ from: 'node-b.example:log', to: me, agreementId: unknownAgreement }], 'node-b.example:log', me, e.agreements)).toEqual([{ from: 'node-b.example:log', to: me, agreementId: '' }])
+    expect(checkReceivedPath([{ from: 'node-x', to: me, agreementId: '' }], 'node-b.example:log', me, e.agreements)).toMatch(/last hop/)
+    expect(checkReceivedPath([{ from: me, to: 'node-b.example:log', agreementId: '' }, { from: 'node-b.example:log', to: me, agreementId: AB }], 'node-b.example:log', me, e.agreements)).toMatch(/loop/)
+    expect(checkReceivedPath([{ from: 'node-c', to: 'node-d', agreementId: '' }, { from: 'node-b.example:log', to: me, agreementId: AB }], 'node-b.example:log', me, e.agreements)).toMatch(/follow/)
+    expect(checkReceivedPath([], 'node-b.example:log', me, e.agreements)).toMatch(/list/)
+    expect(checkReceivedPath([{ from: 'a b', to: me, agreementId: AB }], 'node-b.example:log', me, e.agreements)).toMatch(/node ids/)
+  })
+
+  it('changes the agreements signature when an agreement starts, ends or is added', () => {
+    const s1 = agreementsSignature(new Map([[AB, view()]]))
+    expect(agreementsSignature(new Map([[AB, view({ active: false })]]))).not.toBe(s1)
+    expect(agreementsSignature(new Map())).not.toBe(s1)
+    expect(agreementsSignature(new Map([[AB, view()]]))).toBe(s1)
   })
 })

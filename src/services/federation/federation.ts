@@ -2,11 +2,13 @@
  * Federation between Entente nodes, and pulls from plain TAXII 2.1 feeds (issue 5):
  * - peering: single-use invitations, registration in both directions, fingerprints approved out of
  *   band, a pinned key (a peer presenting another key stops syncing: `key-changed`);
- * - per-peer collections: what `mayShare` allows is published into the collection the peer reads
- *   (one log entry per version, so provenance can be served for it);
+ * - per-peer collections: what the policy engine (`decide`, src/core/policy, under the agreements with
+ *   the peer) lets the peer see is published into the collection the peer reads (one log entry per
+ *   version, so provenance can be served for it), and checked again at every read of that collection;
  * - pulls with a durable cursor advanced in the batch's transaction, provenance verified with the
  *   pinned key before anything is stored, the peer's checkpoint witnessed at every sync, origins
- *   recorded so nothing is offered back to the node it came from.
+ *   recorded so nothing is offered back to the node it came from, and the path (hops) of every
+ *   received version stored with it, so relays obey every agreement on the path.
  * The network is behind the `PeerClient` port; scheduling is in `src/federation/scheduler.ts`.
  */
 import type { Viewer } from '../../core/policy/viewer.js'
@@ -27,7 +29,13 @@ import type { IngestService, ItemResult } from '../pipeline/ingest.js'
 import { backoffMs, type BackoffOptions } from './backoff.js'
 import { advance } from './cursor.js'
 import { checkPeerUrl, encodeInvitation, fingerprint, normaliseFingerprint, parseInvitation } from './invitation.js'
-import { mayShare, tlpMarkingId, TLP2 } from './policy.js'
+import { agreementsSignature, checkReceivedPath, peerReader, shareDecision, tlpMarkingId, TLP2, type StoredVersionInfo } from './policy.js'
+import { nodeIdOfOrigin, type AgreementsService } from '../agreements/agreements.js'
+import type { AgreementView } from '../../core/agreement/view.js'
+import { recipientsOf } from '../../core/marking/recipients.js'
+import type { Hop, Origin, PolicyEnv } from '../../core/policy/audience.js'
+import type { CollectionEntry, KeysetPosition } from '../../store/port.js'
+import type { EntriesPage, ObjectsService } from '../share/objects.js'
 import type { PeerClient, RegisterAnswer, RegisterRequest } from './ports.js'
 
 /** Objects per pull page and per provenance request (the provenance endpoint takes at most 1,000). */
@@ -60,6 +68,8 @@ export interface FederationDeps extends ServiceDeps {
   readonly remoteLog: RemoteLogService
   readonly peerClient?: PeerClient
   readonly federation?: FederationOptions
+  /** The agreements this node holds (none: only TLP:CLEAR goes to peers). */
+  readonly agreements?: Pick<AgreementsService, 'activeAgreements' | 'invalidate'>
 }
 
 /** A peer as administrators see it (no secrets). */
@@ -234,11 +244,49 @@ export function makeFederationService(deps: FederationDeps) {
 
   // --- Publishing: the per-peer collection ------------------------------------------------------
 
+  /**
+   * The policy environment now: this node's id and every agreement it holds. The agreements are read
+   * again each time (another process — `entente agreement terminate`, another server on the same
+   * database — may have changed them), so a suspension or termination counts from the next sync or read.
+   */
+  async function policyEnv(): Promise<PolicyEnv | null> {
+    const origin = await store.meta.get('log.origin')
+    if (origin === null) return null
+    const nowMs = clock.nowMs()
+    deps.agreements?.invalidate()
+    const agreements: ReadonlyMap<string, AgreementView> = deps.agreements ? await deps.agreements.activeAgreements(nowMs) : new Map()
+    return { nodeId: nodeIdOfOrigin(origin), now: nowMs, agreements }
+  }
+
+  const parse = (json: string): Record<string, unknown> | null => {
+    try {
+      const o: unknown = JSON.parse(json)
+      return isRecord(o) ? o : null
+    } catch {
+      return null
+    }
+  }
+
   /** Offers what the policy allows to one peer, in batches; returns how many versions were added. */
   async function publish(peer: Peer): Promise<number> {
     if (peer.kind !== 'node' || peer.status !== 'approved' || peer.outboundCollectionId === null) return 0
+    const reader = peerReader(peer)
+    const env = await policyEnv()
+    if (reader === null || env === null) return 0
     const outbound = peer.outboundCollectionId
     const exclude = (await store.peers.list()).map((p) => p.outboundCollectionId).filter((c): c is string => c !== null)
+    // An agreement started, ended, was suspended or resumed: look at everything again (what was
+    // withheld may now go; what went stays in the collection but reads check the policy again).
+    const sigKey = `federation.publish.agreements.${peer.id}`
+    const sig = agreementsSignature(env.agreements)
+    if ((await store.meta.get(sigKey)) !== sig) {
+      await store.transaction(async (tx) => {
+        await tx.peers.lockPublish(peer.id)
+        await tx.peers.setPublished(peer.id, 0, 0)
+        await tx.meta.set(sigKey, sig)
+        return ok(undefined)
+      })
+    }
     let total = 0
     for (;;) {
       const r = await store.transaction(async (tx) => {
@@ -248,15 +296,15 @@ export function makeFederationService(deps: FederationDeps) {
         if (!last) return ok({ added: 0, done: true })
         const share: NewObjectVersion[] = []
         for (const row of rows) {
-          // Never offered back to the node it came from (no loops).
+          // Never offered back to the node it came from (decide also refuses any node on the path).
           if (row.fromPeer) continue
-          let obj: unknown
-          try {
-            obj = JSON.parse(row.version.json)
-          } catch {
-            continue
-          }
-          if (isRecord(obj) && mayShare(peer, obj, { relayed: row.relayed })) share.push(row.version)
+          const obj = parse(row.version.json)
+          if (obj === null) continue
+          const info: StoredVersionInfo = { collectionId: row.collectionId, tlp: row.audience.tlp, producer: row.audience.producer, path: row.audience.path, receivedAt: row.dateAdded, expiresAt: row.audience.expiresAt }
+          if (!shareDecision(reader, obj, info, env).share) continue
+          const rec = recipientsOf(obj)
+          // The membership in the per-peer collection keeps the audience of the version it copies.
+          share.push({ ...row.version, audience: { ...row.audience, recipients: rec.ok ? rec.value : null } })
         }
         const at = now()
         const outcomes = share.length > 0 ? await tx.objects.putVersions(outbound, share, at) : []
@@ -282,6 +330,38 @@ export function makeFederationService(deps: FederationDeps) {
   }
 
   // --- Pulling ----------------------------------------------------------------------------------
+
+  /**
+   * Asks the peer for the path of each object it offers us (POST /api/v1/federation/paths) and checks
+   * each ({@link checkReceivedPath}): a string is the reason an object is refused.
+   */
+  async function receivedPaths(peer: Peer, objects: readonly Record<string, unknown>[], versions: ReadonlyMap<Record<string, unknown>, { taxiiVersion: string | null }>): Promise<Map<Record<string, unknown>, Hop[] | string>> {
+    const out = new Map<Record<string, unknown>, Hop[] | string>()
+    const env = await policyEnv()
+    if (env === null || peer.origin === null) {
+      for (const o of objects) out.set(o, 'this node has no identity yet')
+      return out
+    }
+    const peerNode = nodeIdOfOrigin(peer.origin)
+    const raw = await client().paths(peer.url, peer.auth, objects.map((o) => {
+      const v = versions.get(o)?.taxiiVersion
+      return v ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
+    }))
+    const byKey = new Map<string, unknown>()
+    const items = isRecord(raw) && Array.isArray(raw['items']) ? raw['items'] : []
+    for (const it of items.slice(0, objects.length * 2)) {
+      if (!isRecord(it) || typeof it['id'] !== 'string') continue
+      const version = typeof it['version'] === 'string' ? toStoredTimestamp(it['version']) : null
+      byKey.set(`${it['id']}|${version ?? ''}`, it['path'])
+      if (!byKey.has(`${it['id']}|*`)) byKey.set(`${it['id']}|*`, it['path'])
+    }
+    for (const o of objects) {
+      const v = versions.get(o)?.taxiiVersion ?? null
+      const p = v !== null ? byKey.get(`${o['id'] as string}|${v}`) : byKey.get(`${o['id'] as string}|*`)
+      out.set(o, p === undefined ? `${peer.name} reported no path for it` : checkReceivedPath(p, peerNode, env.nodeId, env.agreements))
+    }
+    return out
+  }
 
   async function pull(peer: Peer): Promise<Result<Omit<SyncSummary, 'peer' | 'published'>>> {
     if (peer.kind === 'node' && peer.status !== 'approved') return conflict(`peer ${peer.name} is ${peer.status}: ${peer.status === 'key-changed' ? 'it presented another key; compare the new fingerprint and approve it' : 'approve its fingerprint first'}`)
@@ -370,40 +450,75 @@ export function makeFederationService(deps: FederationDeps) {
           if (original && o !== original) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
         }
       }
+      // Where each accepted object comes from: for a node, the path its policy reported (hops from
+      // the origin node to us); a feed's objects are this node's input with no producer known.
+      const groups = new Map<string, { origin: Origin; objects: Record<string, unknown>[] }>()
+      if (peer.kind === 'node' && accepted.length > 0) {
+        const paths = await receivedPaths(peer, accepted, versions)
+        const kept: Record<string, unknown>[] = []
+        for (const o of accepted) {
+          const path = paths.get(o)
+          if (typeof path === 'string') {
+            bad++
+            logger.warn({ peer: peer.name, id: o['id'], reason: path }, 'object rejected: no acceptable path')
+            continue
+          }
+          kept.push(o)
+          const key = JSON.stringify(path)
+          const g = groups.get(key) ?? { origin: { kind: 'peer', producer: null, path } as Origin, objects: [] }
+          g.objects.push(o)
+          groups.set(key, g)
+        }
+        accepted = kept
+      } else if (accepted.length > 0) {
+        groups.set('feed', { origin: { kind: 'local', producer: '' }, objects: accepted })
+      }
       const pageMax = page.dateAddedLast
       const nextSeen = pageMax !== null && (seenMax === null || pageMax > seenMax) ? pageMax : seenMax
       const to = advance(cursor, page, nextSeen)
       const from = cursor
       const at = now()
-      const r = await ingest.ingestBatch(viewer, {
-        collection: peer.inboundCollectionId,
-        objects: accepted,
-        within: async (tx, results: readonly ItemResult[]) => {
-          let added = 0
-          let dups = 0
-          let failed = 0
-          const origins = []
-          for (const [i, res] of results.entries()) {
-            const o = accepted[i]
-            const v = o ? versions.get(o) : undefined
-            if (res.outcome === 'failed' || !o || !v) {
-              failed++
-              continue
+      // One ingest per path (usually one); the cursor moves with the last one, so a crash between two
+      // re-reads the page and finds the earlier ones already stored.
+      const batches = [...groups.values()]
+      if (batches.length === 0) batches.push({ origin: { kind: 'local', producer: '' }, objects: [] })
+      let failedAll: ItemResult[] = []
+      for (const [gi, g] of batches.entries()) {
+        const lastGroup = gi === batches.length - 1
+        const r = await ingest.ingestBatch(viewer, {
+          collection: peer.inboundCollectionId,
+          objects: g.objects,
+          origin: g.origin,
+          within: async (tx, results: readonly ItemResult[]) => {
+            let added = 0
+            let dups = 0
+            let failed = 0
+            const origins = []
+            for (const [i, res] of results.entries()) {
+              const o = g.objects[i]
+              const v = o ? versions.get(o) : undefined
+              if (res.outcome === 'failed' || !o || !v) {
+                failed++
+                continue
+              }
+              if (res.outcome === 'added') added++
+              else dups++
+              origins.push({ stixId: o['id'] as string, versionKey: v.versionKey, peerId: peer.id, verified: verifier !== null, receivedAt: at })
             }
-            if (res.outcome === 'added') added++
-            else dups++
-            origins.push({ stixId: o['id'] as string, versionKey: v.versionKey, peerId: peer.id, verified: verifier !== null, receivedAt: at })
-          }
-          await tx.peers.recordOrigins(origins)
-          const moved = await tx.peers.advanceCursor(peer.id, from, to, { received: added, duplicates: dups, rejected: bad + failed }, nextSeen)
-          if (!moved) return conflict(`another sync of ${peer.name} moved its cursor; this batch was not stored`)
-          received += added
-          duplicates += dups
-          rejected += bad + failed
-          return ok(undefined)
-        },
-      })
-      if (!r.ok) return r
+            await tx.peers.recordOrigins(origins)
+            const rejectedHere = failed + (lastGroup ? bad : 0)
+            const moved = await tx.peers.advanceCursor(peer.id, from, lastGroup ? to : from, { received: added, duplicates: dups, rejected: rejectedHere }, lastGroup ? nextSeen : null)
+            if (!moved) return conflict(`another sync of ${peer.name} moved its cursor; this batch was not stored`)
+            received += added
+            duplicates += dups
+            rejected += rejectedHere
+            return ok(undefined)
+          },
+        })
+        if (!r.ok) return r
+        failedAll = failedAll.concat(r.value.results.filter((x) => x.outcome === 'failed'))
+      }
+      const r = { value: { results: failedAll } }
       for (const res of r.value.results) if (res.outcome === 'failed') logger.warn({ peer: peer.name, id: res.id, code: res.code, pointer: res.pointer }, 'object rejected: not valid STIX')
       cursor = to
       seenMax = nextSeen
@@ -421,6 +536,56 @@ export function makeFederationService(deps: FederationDeps) {
         logger.warn({ err: message(x) }, 'federation listener failed')
       }
     }
+  }
+
+  // --- Reads of a per-peer collection: the policy again, at read time ---------------------------
+
+  /** The peer node whose credential this viewer is, or null. */
+  async function peerOfViewer(viewer: Viewer): Promise<Peer | null> {
+    if (viewer.kind !== 'user') return null
+    const p = await store.peers.findByUser(viewer.userId)
+    return p && p.kind === 'node' && p.status !== 'removed' ? p : null
+  }
+
+  /**
+   * The entries of the peer's own collection it may read now (each with its decision's agreement):
+   * decide() again, with the agreements as they are now — an agreement suspended or terminated since
+   * publication stops serving what was published under it. Entries without content or audience are
+   * not served (fail closed).
+   */
+  async function servable(peer: Peer, entries: readonly CollectionEntry[], env: PolicyEnv | null): Promise<{ entry: CollectionEntry; agreementId: string }[]> {
+    const reader = peerReader(peer)
+    if (reader === null || env === null || peer.status !== 'approved') return []
+    const out: { entry: CollectionEntry; agreementId: string }[] = []
+    for (const e of entries) {
+      const obj = e.json !== undefined ? parse(e.json) : null
+      if (obj === null || e.audience === undefined) continue
+      const a = e.audience
+      const d = shareDecision(reader, obj, { collectionId: peer.outboundCollectionId ?? '', tlp: a.tlp, producer: a.producer, path: a.path, receivedAt: e.dateAdded, expiresAt: a.expiresAt }, env)
+      if (d.share) out.push({ entry: e, agreementId: d.agreementId })
+    }
+    return out
+  }
+
+  type EntriesResult = Result<EntriesPage & { readonly collectionId: string }>
+
+  /** Wraps a TAXII read so that a peer reading its own collection gets only what the policy lets it see now. */
+  function guardRead<Q extends { readonly withContent: boolean; readonly id?: string }>(read: (viewer: Viewer, q: Q) => Promise<EntriesResult>): (viewer: Viewer, q: Q) => Promise<EntriesResult> {
+    return async (viewer, q) => {
+      const peer = await peerOfViewer(viewer)
+      if (peer === null) return read(viewer, q)
+      const r = await read(viewer, { ...q, withContent: true })
+      if (!r.ok) return r
+      if (r.value.collectionId !== peer.outboundCollectionId) return q.withContent ? r : ok({ ...r.value, items: r.value.items.map(withoutJson) })
+      const items = (await servable(peer, r.value.items, await policyEnv())).map((x) => (q.withContent ? x.entry : withoutJson(x.entry)))
+      if (items.length === 0 && q.id !== undefined && !r.value.more && (q as { after?: unknown }).after == null) return err({ code: 'not_found', resource: 'object', id: q.id })
+      return ok({ ...r.value, items })
+    }
+  }
+
+  function withoutJson(e: CollectionEntry): CollectionEntry {
+    const { json: _json, ...rest } = e
+    return rest
   }
 
   /** One sync of one peer or feed: publish to it, pull from it, record the outcome and the backoff. */
@@ -626,6 +791,56 @@ export function makeFederationService(deps: FederationDeps) {
       const p = await findPeer(idOrName, kind)
       if (!p.ok) return p
       return syncPeer(p.value, { manual: true })
+    },
+
+    /**
+     * Puts the policy in the read path of per-peer collections: a peer's credential reading its own
+     * collection (TAXII Get Objects, Get Manifest, Get An Object, Get Object Versions) gets only what
+     * decide() lets it see at the time of the read. Other readers pass through unchanged.
+     */
+    guardObjects<S extends Pick<ObjectsService, 'listObjects' | 'objectEntries'>>(objects: S): S {
+      return { ...objects, listObjects: guardRead(objects.listObjects), objectEntries: guardRead(objects.objectEntries) }
+    },
+
+    /**
+     * POST /api/v1/federation/paths by a peer's credential: for objects of its collection here, the
+     * hops each took from its origin node to the peer (this node's stored path plus the hop to the
+     * peer, under the agreement decide() shares it under). Only objects the peer may read now.
+     */
+    async paths(viewer: Viewer, objects: readonly { id: string; version?: string }[]): Promise<Result<{ items: { id: string; version: string; path: Hop[] }[] }>> {
+      const peer = await peerOfViewer(viewer)
+      if (peer === null || peer.outboundCollectionId === null || peer.origin === null) return err({ code: 'not_found', resource: 'peer' })
+      if (objects.length > PULL_PAGE) return invalid([{ pointer: '/objects', message: `at most ${PULL_PAGE} objects per request` }])
+      const env = await policyEnv()
+      if (env === null) return ok({ items: [] })
+      const peerNode = nodeIdOfOrigin(peer.origin)
+      const wanted = new Map<string, Set<string> | null>()
+      for (const o of objects) {
+        const v = o.version !== undefined ? toStoredTimestamp(o.version) : null
+        const cur = wanted.get(o.id)
+        if (v === null) wanted.set(o.id, null)
+        else if (cur !== null) wanted.set(o.id, (cur ?? new Set<string>()).add(v))
+      }
+      const ids = [...wanted.keys()]
+      const items: { id: string; version: string; path: Hop[] }[] = []
+      for (let i = 0; i < ids.length; i += 200) {
+        const chunk = ids.slice(i, i + 200)
+        let after: KeysetPosition | undefined
+        for (;;) {
+          const page = await store.objects.query({ collectionId: peer.outboundCollectionId, ids: chunk, versions: { first: false, last: false, all: true, versions: [] }, limit: 1000, withContent: true, ...(after ? { after } : {}) })
+          const ok1 = await servable(peer, page.items, env)
+          for (const { entry, agreementId } of ok1) {
+            const w = wanted.get(entry.stixId)
+            if (w !== null && w !== undefined && !w.has(entry.version)) continue
+            const stored = entry.audience?.path ?? []
+            items.push({ id: entry.stixId, version: entry.version, path: [...stored, { from: env.nodeId, to: peerNode, agreementId }] })
+          }
+          const last = page.items[page.items.length - 1]
+          if (!page.more || !last) break
+          after = { dateAdded: last.dateAdded, seq: last.seq }
+        }
+      }
+      return ok({ items })
     },
 
     /** The scheduler's sync (no viewer: the node itself). */

@@ -53,6 +53,11 @@ export interface PeerClient {
   notify(url: string, auth: PeerAuth): Promise<void>
   /** POST {url}/api/v1/log/provenance; the parsed JSON answer, unchecked. */
   provenance(url: string, auth: PeerAuth, collection: string, objects: readonly { id: string; version?: string }[]): Promise<unknown>
+  /**
+   * POST {url}/api/v1/federation/paths: the path (hops from the origin node to us) of each object the
+   * peer offers us, as the peer's policy decided it; the parsed JSON answer, unchecked.
+   */
+  paths(url: string, auth: PeerAuth, objects: readonly { id: string; version?: string }[]): Promise<unknown>
   /** TAXII 2.1 Get Objects of a collection under an API root. */
   objects(apiRoot: string, auth: PeerAuth, collection: string, q: { addedAfter: string | null; next: string | null; limit: number }): Promise<ObjectsPage>
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../../contract/api/common.js'
-import { AcceptBody, ApproveBody, FeedBody, InviteBody, Invitation, NotifyAnswer, PeerList, PeerView, RegisterAnswer, RegisterBody, SyncSummary } from '../../../contract/api/peers.js'
+import { AcceptBody, ApproveBody, FeedBody, InviteBody, Invitation, NotifyAnswer, PathsAnswer, PathsBody, PeerList, PeerView, RegisterAnswer, RegisterBody, SyncSummary } from '../../../contract/api/peers.js'
 import type { PeerAuth } from '../../../store/port.js'
 import { DomainFailure, unwrap } from '../../errors.js'
 import { viewerOf } from '../../plugins/auth.js'
@@ -121,5 +121,14 @@ export const peersRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
     '/federation/notify',
     { bodyLimit: 1024, schema: { tags, summary: 'A peer has something new: pull from it now (the peer’s token)', response: { 202: NotifyAnswer, ...problems(401, 404) } } },
     async (request, reply) => reply.code(202).send(unwrap(await federation.notified(viewerOf(request)))),
+  )
+
+  app.post(
+    '/federation/paths',
+    {
+      bodyLimit: 512 * 1024,
+      schema: { tags, summary: 'The hops each object of the caller’s per-peer collection took from its origin node (the peer’s token)', body: PathsBody, response: { 200: PathsAnswer, ...problems(400, 401, 404) } },
+    },
+    async (request) => unwrap(await federation.paths(viewerOf(request), request.body.objects)),
   )
 }

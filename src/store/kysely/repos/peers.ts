@@ -2,7 +2,7 @@
 import { sql, type Selectable } from 'kysely'
 import { err, ok, type Result } from '../../../core/shared/result.js'
 import { PEER_STATUSES, type ObjectOrigin, type Peer, type PeerAuth, type PeerInvitation, type PeerOrganisation, type PeerStatus, type PeerStore } from '../../port.js'
-import { CodecError, decodeBool, decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
+import { CodecError, decodeBool, decodeBytes, decodeInt, decodeTlpRank, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
 import type { PeersTable } from '../schema.js'
 import { affected, type RepoContext } from './context.js'
 
@@ -36,6 +36,17 @@ function decodeStatus(v: string): PeerStatus {
 function decodeKind(v: string): Peer['kind'] {
   if (v === 'node' || v === 'feed') return v
   throw new CodecError(`peers.kind ${JSON.stringify(v)} is not node or feed`)
+}
+
+/** A membership's stored path (JSON list of hops), checked item by item. */
+function decodePath(text: string | null): { from: string; to: string; agreementId: string }[] | null {
+  if (text === null) return null
+  const v: unknown = JSON.parse(text)
+  if (!Array.isArray(v)) throw new CodecError('collection_objects.path is not a list')
+  return v.map((h) => {
+    if (!isRecord(h) || typeof h['from'] !== 'string' || typeof h['to'] !== 'string' || typeof h['agreementId'] !== 'string') throw new CodecError('collection_objects.path has a bad hop')
+    return { from: h['from'], to: h['to'], agreementId: h['agreementId'] }
+  })
 }
 
 const nullableBytes = (v: unknown, what: string): Uint8Array | null => (v === null || v === undefined ? null : decodeBytes(v, what))
@@ -231,6 +242,11 @@ export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
           'so.created_by_ref as created_by_ref',
           'so.content_hash as content_hash',
           'so.json as json',
+          'co.date_added as date_added',
+          'co.tlp as tlp',
+          'co.producer as producer',
+          'co.expires_at as expires_at',
+          'co.path as path',
         ])
         .select((eb) =>
           eb
@@ -257,6 +273,8 @@ export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
         collectionId: r.collection_id,
         relayed: decodeBool(r.relayed, 'relayed'),
         fromPeer: decodeBool(r.from_peer, 'from_peer'),
+        dateAdded: r.date_added,
+        audience: { tlp: decodeTlpRank(r.tlp), producer: r.producer, expiresAt: r.expires_at, path: decodePath(r.path) },
         version: {
           stixId: r.stix_id,
           type: r.type,
