@@ -25,6 +25,8 @@ const arg = (name: string, def: string) => {
   return i >= 0 ? (process.argv[i + 1] ?? def) : def
 }
 const N = Number(arg('objects', '100000'))
+/** `--cpu-prof DIR`: the two servers write V8 CPU profiles there when they stop. */
+const PROF = arg('cpu-prof', '')
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 async function greenBundle(n: number): Promise<string> {
@@ -60,7 +62,8 @@ function cli(n: Node, args: string[]): Record<string, unknown> {
 }
 
 async function serve(n: Node): Promise<void> {
-  n.server = spawn(process.execPath, [BIN, 'serve', '--data', n.data], { env: env(n), stdio: ['ignore', 'ignore', 'pipe'] })
+  const prof = PROF === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF]
+  n.server = spawn(process.execPath, [...prof, BIN, 'serve', '--data', n.data], { env: env(n), stdio: ['ignore', 'ignore', 'pipe'] })
   await new Promise<void>((resolve, reject) => {
     let out = ''
     n.server?.stderr?.on('data', (d: Buffer) => {
@@ -118,7 +121,8 @@ try {
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
 } finally {
+  const exits = [a, b].map((n) => (n.server && n.server.exitCode === null ? new Promise((r) => n.server?.once('exit', r)) : Promise.resolve()))
   for (const n of [a, b]) n.server?.kill('SIGTERM')
-  await new Promise((r) => setTimeout(r, 500))
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, PROF === '' ? 500 : 30_000))])
   rmSync(dir, { recursive: true, force: true })
 }

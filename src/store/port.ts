@@ -452,6 +452,15 @@ export interface StoredCheckpoint {
   readonly note: string
 }
 
+/** A stored object version of a collection and the log entry that added it there (see LogStore.entriesOfObjects). */
+export interface ObjectEntry {
+  readonly objectSeq: number
+  /** The version key the version is stored (and logged) under. */
+  readonly versionKey: string
+  /** The entry that added it to the collection (the first, if re-added), or null when none did. */
+  readonly entry: StoredLogEntry | null
+}
+
 /** A Merkle node address: level 0 are leaves, see core/translog/merkle.ts. */
 export interface NodeAddress {
   readonly level: number
@@ -481,6 +490,13 @@ export interface LogStore {
   indexOfLeafHash(leafHash: Uint8Array): Promise<number | null>
   /** The entry that added this stored object version to this collection (the first, if re-added), or null. */
   entryOfObject(objectSeq: number, collectionId: string): Promise<StoredLogEntry | null>
+  /**
+   * {@link entryOfObject} for a batch (provenance of a page): for each wanted version of an object in
+   * the collection (`version`: a TAXII version, the membership's `version`; null: the latest in the
+   * collection), the stored version and the entry that added it to the collection, in input order;
+   * null when the collection holds no such version. A few statements for the whole batch.
+   */
+  entriesOfObjects(collectionId: string, wanted: readonly { readonly id: string; readonly version: string | null }[]): Promise<(ObjectEntry | null)[]>
   addCheckpoint(cp: Omit<StoredCheckpoint, 'seq'>): Promise<StoredCheckpoint>
   /** The checkpoint with the highest seq (the newest), or null before the first. */
   latestCheckpoint(): Promise<StoredCheckpoint | null>

@@ -6,6 +6,7 @@ import {
   emptyRoot,
   inclusionProof,
   inclusionProofFromNodes,
+  inclusionProofsFromNodes,
   leafHash,
   MerkleFrontier,
   nodeHash,
@@ -277,6 +278,22 @@ describe('merkle: properties over random trees', () => {
       expect(verifyInclusion(i, n, leaves[i] as Uint8Array, proof, root)).toEqual({ ok: true, value: true })
     }
   })
+
+  test.prop([treeArb(300), fc.array(fc.nat(), { maxLength: 60 })], { numRuns: 40 })(
+    'batch inclusion proofs equal the single ones, for any leaves in any order, and compute each sibling subtree once',
+    (leaves, picks) => {
+      const n = leaves.length
+      const indexes = [...picks.map((p) => p % n), ...Array.from({ length: Math.min(n, 20) }, (_, i) => n - 1 - i)]
+      const store = nodeStore(leaves)
+      const batch = inclusionProofsFromNodes(indexes, n, store)
+      expect(batch.map((p) => p.map(hex))).toEqual(indexes.map((i) => inclusionProofFromNodes(i, n, store).map(hex)))
+      // A repeated sibling subtree is the same array: computed once for the batch.
+      const distinct = new Set(batch.flat())
+      const ranges = new Set(indexes.flatMap((i) => inclusionProofFromNodes(i, n, store).map(hex)))
+      expect(distinct.size).toBe(ranges.size)
+      expect(() => inclusionProofsFromNodes([n], n, store)).toThrow(RangeError)
+    },
+  )
 
   const checkConsistency = (leaves: readonly Uint8Array[], pairs: (n: number) => Iterable<[number, number]>): void => {
     const lookup = nodeStore(leaves)

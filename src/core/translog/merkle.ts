@@ -139,6 +139,39 @@ export function inclusionProofFromNodes(index: number, size: number, lookup: Nod
 }
 
 /**
+ * {@link inclusionProofFromNodes} for many leaves of one tree at once (a provenance batch). Proofs of
+ * nearby leaves share most of their sibling subtrees; each distinct subtree (in particular a ragged
+ * right-edge one, which is hashed from its parts) is computed once for the batch.
+ */
+export function inclusionProofsFromNodes(indexes: readonly number[], size: number, lookup: NodeLookup): Uint8Array[][] {
+  const memo = new Map<number, Map<number, Uint8Array>>()
+  const sub = (lo: number, hi: number): Uint8Array => {
+    let m = memo.get(lo)
+    if (m === undefined) memo.set(lo, (m = new Map()))
+    let h = m.get(hi)
+    if (h === undefined) m.set(hi, (h = subtreeHash(lo, hi, lookup)))
+    return h
+  }
+  return indexes.map((index) => {
+    if (!isSize(index) || !isSize(size) || index >= size) throw new RangeError(`merkle: no leaf ${index} in a tree of size ${size}`)
+    const out: Uint8Array[] = []
+    let lo = 0
+    let hi = size
+    while (hi - lo > 1) {
+      const k = splitPoint(hi - lo)
+      if (index < lo + k) {
+        out.push(sub(lo + k, hi))
+        hi = lo + k
+      } else {
+        out.push(sub(lo, lo + k))
+        lo += k
+      }
+    }
+    return out.reverse()
+  })
+}
+
+/**
  * PROOF(m, D[n]) (RFC 6962 §2.1.2): the consistency proof between the trees of the first `m` and the
  * first `n` leaves. Empty when m = 0 or m = n. Throws a RangeError unless 0 ≤ m ≤ n.
  */

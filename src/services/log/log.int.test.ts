@@ -19,7 +19,8 @@ import { noteVerifier, verifierKey } from '../../core/translog/note.js'
 import { makeProvenanceItem, provenanceKey, verifyProvenance, type ProvenanceBundle } from '../../core/translog/provenance.js'
 import { ed25519Verify, generateNodeKey, loadPrivateKey } from '../../platform/signing.js'
 import type { StoredLogEntry } from '../../store/port.js'
-import { MAX_ENTRIES_PER_PAGE } from './log.js'
+import { toStoredTimestamp } from '../../core/stix/time.js'
+import { MAX_ENTRIES_PER_PAGE, MAX_PROVENANCE_OBJECTS } from './log.js'
 import type { ProblemCode, VerifyReport } from './verify.js'
 
 type Obj = Record<string, unknown> & { type: string; id: string }
@@ -535,6 +536,57 @@ for (const dialect of DIALECTS) {
         if (!inA.ok) throw new Error(JSON.stringify(inA.error))
         const e = decodeEntry(utf8.encode(inA.value.items[0]!.leafInput))
         expect(e.ok && e.value.kind === 'object.added' && e.value.collection).toBe(node.defaultCollectionId)
+      })
+
+      it('answers a full batch of mixed requests in input order, each item as a request of its own would', async () => {
+        const sys = system(node)
+        const { analyst, collectionB } = await partnerSetup(node)
+        const objs = attackOfType('attack-pattern', 300)
+        const [m] = attackOfType('malware', 1)
+        const v2 = { ...m!, modified: '2031-01-01T00:00:00.000Z', description: 'second version' }
+        await addObjects(node, sys, 'default', [...objs, m])
+        const [onlyB] = attackOfType('tool', 1)
+        await addObjects(node, sys, collectionB, [onlyB])
+        await addObjects(node, sys, 'default', [v2])
+        const v1 = await node.services.log.provenance(analyst, { collection: 'default', objects: [{ id: m!.id, version: toStoredTimestamp(m!.modified as string)! }] })
+        const v1Version = v1.ok ? v1.value.items[0]!.version : ''
+        const unknown = 'attack-pattern--00000000-0000-4000-8000-000000000000'
+        const asked: { id: string; version?: string }[] = [
+          { id: m!.id },
+          { id: m!.id, version: toStoredTimestamp(m!.modified as string)! },
+          { id: m!.id, version: '2040-01-01T00:00:00.000Z' },
+          { id: onlyB!.id },
+          { id: unknown },
+          ...objs.map((o) => ({ id: o.id })),
+          ...objs.slice(0, 300).map((o) => ({ id: o.id, version: toStoredTimestamp(o.modified as string)! })),
+          ...objs.slice(0, 395).map((o) => ({ id: o.id })),
+        ].slice(0, MAX_PROVENANCE_OBJECTS)
+        const r = await node.services.log.provenance(analyst, { collection: 'default', objects: asked })
+        if (!r.ok) throw new Error(JSON.stringify(r.error))
+        expect(r.value.missing).toEqual([
+          { id: m!.id, version: '2040-01-01T00:00:00.000Z' },
+          { id: onlyB!.id, version: null },
+          { id: unknown, version: null },
+        ])
+        expect(r.value.items).toHaveLength(asked.length - 3)
+        const [latest, first] = r.value.items
+        expect(latest!.version).not.toBe(first!.version)
+        expect(first!.version).toBe(v1Version)
+        expect(JSON.parse(latest!.leafInput)).toMatchObject({ object: { id: m!.id, sha256: sha256Hex(canonicalize(v2)) } })
+        // Each item is what a request for that object alone returns, proved against the batch's checkpoint.
+        const opened = openCheckpoint(r.value.checkpoint.note, noteVerifier(node.origin, node.key.publicKey), ed25519Verify, { origin: node.origin })
+        if (!opened.ok) throw new Error(opened.error)
+        const askedFound = asked.filter((a) => !r.value.missing.some((x) => x.id === a.id && x.version === (a.version ?? null)))
+        for (const [i, it] of r.value.items.entries()) {
+          if (i % 50 === 0 || i < 3) {
+            const alone = await node.services.log.provenance(analyst, { collection: 'default', objects: [askedFound[i]!] })
+            expect(alone.ok && [alone.value.items[0]!.leafIndex, alone.value.items[0]!.version]).toEqual([it.leafIndex, it.version])
+          }
+          expect(it.id).toBe(askedFound[i]!.id)
+          expect(verifyInclusion(it.leafIndex, r.value.checkpoint.size, leafOf(it.leafInput), it.inclusionPath, opened.value.root).ok).toBe(true)
+        }
+        const tooMany = await node.services.log.provenance(analyst, { collection: 'default', objects: [...asked, ...asked].slice(0, MAX_PROVENANCE_OBJECTS + 1) })
+        expect(tooMany.ok).toBe(false)
       })
     })
 

@@ -8,7 +8,7 @@ import { isAdmin, type Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs } from '../../core/stix/time.js'
 import { openCheckpoint, signCheckpoint, type Checkpoint } from '../../core/translog/checkpoint.js'
-import { consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
+import { consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, inclusionProofsFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
 import { noteVerifier, verifierKey } from '../../core/translog/note.js'
 import { decodeEntry } from '../../core/translog/entry.js'
 import type { NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../store/port.js'
@@ -38,6 +38,7 @@ const ZERO = new Uint8Array(HASH_SIZE)
 /** Entries indexed by leaf hash per transaction. */
 const LEAF_INDEX_BATCH = 50_000
 const key = (level: number, index: number) => `${level}:${index}`
+const utf8 = new TextEncoder()
 
 export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'verify' | 'nodeKey' | 'logger' | 'hasher'>) {
   const { store, clock } = deps
@@ -236,30 +237,35 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
       const access = collection ? collectionAccess(viewer, await store.collections.permissionOf(collection.id, viewer.orgId)) : null
       if (!collection || !access?.visible) return err({ code: 'not_found', resource: 'collection', id: input.collection })
       if (!access.canRead) return err({ code: 'forbidden', reason: 'collection' })
+      // One batch of lookups for the whole request (a pull page of 1,000): the versions, the entries
+      // that added them, then every tree node the proofs need in one more query.
+      const rows = await store.log.entriesOfObjects(
+        collection.id,
+        input.objects.map((o) => ({ id: o.id, version: o.version ?? null })),
+      )
       const found: { id: string; version: string; entry: StoredLogEntry }[] = []
       const missing: { id: string; version: string | null }[] = []
-      for (const o of input.objects) {
-        const page = await store.objects.query({
-          collectionId: collection.id,
-          ids: [o.id],
-          versions: o.version === undefined ? { first: false, last: true, all: false, versions: [] } : { first: false, last: false, all: false, versions: [o.version] },
-          limit: 1,
-          withContent: false,
-        })
-        const member = page.items[0]
-        const stored = member ? await store.log.entryOfObject(member.objectSeq, collection.id) : null
+      input.objects.forEach((o, i) => {
+        const row = rows[i]
+        const stored = row?.entry ?? null
         // The entry text is authoritative: serve it only when it says what the row says.
-        const decoded = stored ? decodeEntry(new TextEncoder().encode(stored.text)) : null
+        const decoded = stored ? decodeEntry(utf8.encode(stored.text)) : null
         const entry =
-          decoded?.ok && decoded.value.kind === 'object.added' && decoded.value.collection === collection.id && decoded.value.object.id === o.id ? stored : null
-        if (!member || !entry) missing.push({ id: o.id, version: o.version ?? null })
-        else found.push({ id: o.id, version: member.version, entry })
-      }
+          decoded?.ok &&
+          decoded.value.kind === 'object.added' &&
+          decoded.value.collection === collection.id &&
+          decoded.value.object.id === o.id &&
+          decoded.value.object.version === row?.versionKey
+            ? stored
+            : null
+        if (!row || !entry) missing.push({ id: o.id, version: o.version ?? null })
+        else found.push({ id: o.id, version: row.versionKey, entry })
+      })
       const maxIndex = Math.max(0, ...found.map((f) => f.entry.index))
       const cp = await checkpointCovering(maxIndex)
       if (!cp.ok) return cp
       const size = cp.value.size
-      const paths = await overStoredNodes((lookup) => found.map((f) => inclusionProofFromNodes(f.entry.index, size, lookup)))
+      const paths = await overStoredNodes((lookup) => inclusionProofsFromNodes(found.map((f) => f.entry.index), size, lookup))
       const items = found.map((f, i) => ({ id: f.id, version: f.version, leafIndex: f.entry.index, leafInput: f.entry.text, inclusionPath: paths[i] as Uint8Array[] }))
       return ok({ checkpoint: cp.value, items, missing })
     },

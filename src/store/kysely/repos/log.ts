@@ -190,6 +190,63 @@ export function makeLogRepo(ctx: RepoContext): LogStore {
       return r ? decodeLogEntry(r) : null
     },
 
+    async entriesOfObjects(collectionId, wanted) {
+      const max = dialect.capabilities.maxParameters - 2
+      // 1. The versions of the wanted ids (the (stix_id, version_key) key), then 2. which of them the
+      // collection holds (the (collection_id, object_seq) key): two equality lookups per chunk, never a
+      // scan of the collection, whatever a planner thinks of the collection's size.
+      const versions = new Map<number, { stixId: string; versionKey: string }>()
+      for (const chunk of chunksFor([...new Set(wanted.map((w) => w.id))], 1, max)) {
+        const rows = await db.selectFrom('stix_objects').select(['seq', 'stix_id', 'version_key']).where('stix_id', 'in', chunk).execute()
+        for (const r of rows) versions.set(decodeInt(r.seq, 'seq'), { stixId: r.stix_id, versionKey: r.version_key })
+      }
+      const members = new Map<string, { objectSeq: number; version: string; versionKey: string }[]>()
+      for (const chunk of chunksFor([...versions.keys()], 1, max)) {
+        const rows = await db
+          .selectFrom('collection_objects')
+          .select(['object_seq', 'version'])
+          .where('collection_id', '=', collectionId)
+          .where('object_seq', 'in', chunk)
+          .execute()
+        for (const r of rows) {
+          const objectSeq = decodeInt(r.object_seq, 'object_seq')
+          const v = versions.get(objectSeq)
+          if (!v) continue
+          let list = members.get(v.stixId)
+          if (!list) members.set(v.stixId, (list = []))
+          list.push({ objectSeq, version: r.version, versionKey: v.versionKey })
+        }
+      }
+      // 3. The chosen version of each wanted object, as the single lookups choose it: the membership
+      // whose TAXII version is the one asked for, or the highest one.
+      const chosen = wanted.map((w) => {
+        let pick: { objectSeq: number; version: string; versionKey: string } | undefined
+        for (const m of members.get(w.id) ?? []) {
+          if (w.version === null ? pick === undefined || m.version > pick.version : m.version === w.version && (pick === undefined || m.objectSeq < pick.objectSeq)) pick = m
+        }
+        return pick
+      })
+      // 4. The entries that added them: the first object.added entry per version in this collection.
+      const entries = new Map<number, StoredLogEntry>()
+      const seqs = [...new Set(chosen.flatMap((c) => (c ? [c.objectSeq] : [])))]
+      for (const chunk of chunksFor(seqs, 1, max - 2)) {
+        const rows = await db
+          .selectFrom('log_entries')
+          .selectAll()
+          .where('object_seq', 'is not', null)
+          .where('object_seq', 'in', chunk)
+          .where('collection_id', '=', collectionId)
+          .where('kind', '=', 'object.added')
+          .execute()
+        for (const r of rows) {
+          const e = decodeLogEntry(r)
+          const seen = e.objectSeq === null ? undefined : entries.get(e.objectSeq)
+          if (e.objectSeq !== null && (seen === undefined || e.index < seen.index)) entries.set(e.objectSeq, e)
+        }
+      }
+      return chosen.map((c) => (c ? { objectSeq: c.objectSeq, versionKey: c.versionKey, entry: entries.get(c.objectSeq) ?? null } : null))
+    },
+
     async addCheckpoint(cp) {
       const r = await db
         .insertInto('log_checkpoints')
