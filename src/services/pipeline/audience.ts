@@ -31,6 +31,10 @@ export interface BatchOrigin {
 /** Most stored marking definitions kept in the lookup cache. */
 const CACHE_LIMIT = 10_000
 
+const REFS_KEY = '"object_marking_refs":['
+/** The canonical `object_marking_refs` list of plain string ids (no escapes), at the start of the text. */
+const REFS = /^"object_marking_refs":\[((?:"[^"\\]*"(?:,"[^"\\]*")*)?)\]/
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function refsOf(o: Record<string, unknown>): string[] {
@@ -84,11 +88,18 @@ export async function audiencesOf(
   from: BatchOrigin,
   defs: MarkingDefinitions,
 ): Promise<({ ok: true; value: StoredAudience } | { ok: false; issues: Issue[] })[]> {
-  const parsed: (Record<string, unknown> | null)[] = versions.map((v) =>
-    v.type === 'marking-definition' || v.json.includes('"object_marking_refs"') || v.json.includes('"granular_markings"') || v.json.includes(RECIPIENTS_EXTENSION_ID)
-      ? (JSON.parse(v.json) as Record<string, unknown>)
-      : null,
-  )
+  const parsed: (Record<string, unknown> | null)[] = versions.map((v) => {
+    const j = v.json
+    if (v.type === 'marking-definition' || j.includes('"granular_markings"') || j.includes(RECIPIENTS_EXTENSION_ID)) return JSON.parse(j) as Record<string, unknown>
+    const at = j.indexOf(REFS_KEY)
+    if (at < 0) return null
+    // The common case, object markings only: read the list from the canonical text without parsing
+    // the whole object (ids are plain strings). Anything unusual is parsed.
+    const m = at === j.lastIndexOf(REFS_KEY) ? REFS.exec(j.slice(at, at + 64 * 1024)) : null
+    if (m === null) return JSON.parse(j) as Record<string, unknown>
+    const list = m[1] === '' ? [] : (m[1] as string).slice(1, -1).split('","')
+    return { type: v.type, object_marking_refs: list }
+  })
   const inBatch = new Map<string, unknown>()
   const unknown = new Set<string>()
   parsed.forEach((o, i) => {
