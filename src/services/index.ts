@@ -14,6 +14,7 @@ import { makeAuthService, type AuthOptions } from './auth/auth.js'
 import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
 import { cachedCollectionReads } from './events/policy.js'
 import { makeExploreService } from './explore/explore.js'
+import { makeObjectReads } from './explore/read.js'
 import { makeCasesService } from './cases/cases.js'
 import { makeAgreementsService } from './agreements/agreements.js'
 import { makeWebhooksService } from './webhooks/webhooks.js'
@@ -23,11 +24,14 @@ import type { AlertStore, Store } from '../store/port.js'
 export function makeServices(
   deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions } & { readonly webhooks?: { readonly allowInternalAddresses?: boolean } },
 ) {
+  // What a viewer may see of one object (collection right and markings): the explorer and the event stream.
+  const objectReads = makeObjectReads({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })
   // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
   const events = makeEventBus({
     boot: deps.ids.uuid().replace(/-/g, '').slice(0, 12),
     read: {
       canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()),
+      mayReadObject: (viewer, collectionId, json) => objectReads.mayReadObject(viewer, collectionId, json),
       mayViewCase: (viewer, caseObject) => cases.mayViewCase(viewer, caseObject),
     },
     ...(deps.events ? { options: deps.events } : {}),
@@ -38,7 +42,7 @@ export function makeServices(
     // Retention of versions received from peers comes from the agreement they arrived under.
     agreementViews: (now) => agreements.activeAgreements(now),
     onAdded: (viewer, added) => {
-      for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json) })
+      for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json), json: a.json })
       federation.changed()
       // Case objects that arrive by any way (TAXII, peer sync) keep the case index current.
       return Promise.all([correlate.ingested(viewer, added), cases.ingested(added)])
@@ -91,7 +95,7 @@ export function makeServices(
     auth,
     agreements,
     events,
-    explore: makeExploreService(deps),
+    explore: makeExploreService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
     cases,
     webhooks,
     ingest,

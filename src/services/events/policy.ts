@@ -10,6 +10,8 @@ import type { EventBody } from './types.js'
 /** What the decision may look up: the viewer's read right on a collection, and the case rule. */
 export interface EventReadContext {
   canReadCollection(viewer: Viewer, collectionId: string): Promise<boolean>
+  /** The marking policy on the object itself (explore/read.ts); without it, the collection right decides. */
+  mayReadObject?: (viewer: Viewer, collectionId: string, json: string) => Promise<boolean>
   /** From src/services/cases when present (`mayViewCase`); without it, case events reach nobody. */
   mayViewCase?: (viewer: Viewer, caseObject: Readonly<Record<string, unknown>>) => boolean | Promise<boolean>
 }
@@ -17,7 +19,10 @@ export interface EventReadContext {
 export async function mayReceive(viewer: Viewer, event: EventBody, ctx: EventReadContext): Promise<boolean> {
   switch (event.kind) {
     case 'object':
-      return ctx.canReadCollection(viewer, event.collectionId)
+      if (!(await ctx.canReadCollection(viewer, event.collectionId))) return false
+      if (!ctx.mayReadObject) return true
+      // With a marking policy, an object event without the object cannot be judged: nobody gets it.
+      return event.json !== undefined && ctx.mayReadObject(viewer, event.collectionId, event.json)
     case 'alert':
       // Alerts are per organisation; suppressed matches are for node administrators only (as in /api/v1/alerts).
       if (viewer.kind === 'system' || viewer.role === 'admin') return true

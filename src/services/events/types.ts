@@ -9,6 +9,8 @@ export type EventBody =
       readonly dateAdded: string
       /** The object's `name`, when it has one (at most 200 characters). */
       readonly name: string | null
+      /** The object's canonical JSON, for the read decision (markings); never sent to clients. */
+      readonly json?: string
     }
   | {
       readonly kind: 'alert'

@@ -9,6 +9,8 @@ import type { Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import type { Collection, SearchPosition } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
+import type { ReadPolicyDeps } from '../share/audience.js'
+import { makeObjectReads } from './read.js'
 
 export const EXPLORE_LIMITS = {
   /** Memberships one search request examines at most (a page may then be short, with a next cursor). */
@@ -55,8 +57,9 @@ export interface ObjectDetail {
 const TYPE = /^[a-z0-9][a-z0-9-]{0,249}$/
 const STIX_ID = /^[a-z0-9][a-z0-9-]{0,249}--[0-9a-fA-F-]{36}$/
 
-export function makeExploreService(deps: Pick<ServiceDeps, 'store'>) {
+export function makeExploreService(deps: Pick<ServiceDeps, 'store' | 'clock'> & Pick<ReadPolicyDeps, 'agreementViews'>) {
   const { store } = deps
+  const reads = makeObjectReads(deps)
 
   async function readable(viewer: Viewer, idOrAlias: string): Promise<Result<Collection>> {
     const c = await store.collections.find(idOrAlias)
@@ -90,7 +93,13 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store'>) {
         limit: Math.min(Math.max(1, q.limit), EXPLORE_LIMITS.maxPageSize),
         scanLimit: EXPLORE_LIMITS.scanLimit,
       })
-      return ok({ collectionId: c.value.id, ...page })
+      // The marking policy on every hit (the scan window bounds the work; hidden hits leave a short page).
+      const shown = await reads.presenter(viewer, c.value)
+      const items = page.items.flatMap((h) => {
+        const json = shown(h.json)
+        return json === null ? [] : [{ ...h, json }]
+      })
+      return ok({ collectionId: c.value.id, items, next: page.next })
     },
 
     async object(viewer: Viewer, q: { collection: string; id: string }): Promise<Result<ObjectDetail>> {
@@ -99,9 +108,15 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store'>) {
       if (!c.ok) return c
       const collectionId = c.value.id
       const all = { first: false, last: false, all: true, versions: [] }
+      const shown = await reads.presenter(viewer, c.value)
       const versions = await store.objects.query({ collectionId, ids: [q.id], versions: all, limit: EXPLORE_LIMITS.maxVersions, withContent: true })
-      if (versions.items.length === 0) return err({ code: 'not_found', resource: 'object', id: q.id })
-      const ordered = [...versions.items].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+      // Versions the viewer may not see are left out; an object with none is as missing as a missing one.
+      const visible = versions.items.flatMap((v) => {
+        const json = v.json === undefined ? null : shown(v.json)
+        return json === null ? [] : [{ version: v.version, json }]
+      })
+      if (visible.length === 0) return err({ code: 'not_found', resource: 'object', id: q.id })
+      const ordered = visible.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
 
       // Relationships naming the object: a bounded scan of the collection's relationships.
       const edges: GraphEdge[] = []
@@ -111,7 +126,9 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store'>) {
       while (scanned < EXPLORE_LIMITS.relationshipScan) {
         const p = await store.search.objects({ collectionId, types: ['relationship'], text: q.id.toLowerCase(), limit: 1000, scanLimit: 50_000, ...(before ? { before } : {}) })
         for (const h of p.items) {
-          const r = JSON.parse(h.json) as { id: string; relationship_type?: unknown; source_ref?: unknown; target_ref?: unknown }
+          const json = shown(h.json)
+          if (json === null) continue
+          const r = JSON.parse(json) as { id: string; relationship_type?: unknown; source_ref?: unknown; target_ref?: unknown }
           if (typeof r.source_ref !== 'string' || typeof r.target_ref !== 'string') continue
           if (r.source_ref !== q.id && r.target_ref !== q.id) continue
           if (edges.length >= EXPLORE_LIMITS.maxRelationships) {
@@ -131,14 +148,16 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store'>) {
       for (let i = 0; i < others.length; i += 500) {
         const p = await store.objects.query({ collectionId, ids: others.slice(i, i + 500), limit: 2000, withContent: true })
         for (const e of p.items) {
-          const o = JSON.parse(e.json ?? '{}') as { name?: unknown }
+          const json = e.json === undefined ? null : shown(e.json)
+          // An end the viewer may not see keeps only its id (which the relationship already names).
+          const o = (json === null ? {} : JSON.parse(json)) as { name?: unknown }
           nodes.push({ id: e.stixId, type: e.type, name: typeof o.name === 'string' ? o.name.slice(0, 200) : null })
         }
       }
       // Ends not readable in this collection stay as bare ids (their type is in the id).
       const known = new Set(nodes.map((n) => n.id))
       for (const id of others) if (!known.has(id)) nodes.push({ id, type: id.split('--')[0] ?? 'unknown', name: null })
-      return ok({ collectionId, versions: ordered.map((v) => v.json ?? '{}'), edges, nodes, truncated })
+      return ok({ collectionId, versions: ordered.map((v) => v.json), edges, nodes, truncated })
     },
   }
 }

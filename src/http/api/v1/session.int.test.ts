@@ -252,6 +252,9 @@ for (const dialect of DIALECTS) {
       const newer = { ...(secret as Record<string, unknown>), modified: '2027-01-01T00:00:00.000Z', description: 'updated assessment' }
       expect(json(await api(n.app, 'POST', '/api/v1/collections/default/objects', { headers: withCookie(host), body: { type: 'bundle', id: APT1.id, objects: [newer] } }))).toMatchObject({ added: 1 })
       expect(json(await api(n.app, 'POST', `/api/v1/collections/${shared.id}/objects`, { headers: withCookie(host), body: { type: 'bundle', id: APT1.id, objects: [sharedObj, tool] } }))).toMatchObject({ added: 2 })
+      // A TLP:RED version in the shared collection: readers of the collection who are not recipients see nothing of it.
+      const red = { ...(tool as Record<string, unknown>), modified: '2027-02-01T00:00:00.000Z', name: 'red-only tool', object_marking_refs: ['marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1'] }
+      expect(json(await api(n.app, 'POST', `/api/v1/collections/${shared.id}/objects`, { token: n.adminToken, body: { type: 'bundle', id: APT1.id, objects: [red] } }))).toMatchObject({ added: 1 })
       const deadline = Date.now() + 5000
       while (Date.now() < deadline && (h.received.length < 3 || p.received.length < 2 || p.heartbeats() < 1)) await new Promise((r) => setTimeout(r, 50))
       await new Promise((r) => setTimeout(r, 300))
@@ -261,6 +264,13 @@ for (const dialect of DIALECTS) {
       expect(ids(h.received)).toEqual([secret.id, sharedObj.id, tool.id])
       expect(ids(p.received)).toEqual([sharedObj.id, tool.id])
       expect(JSON.stringify(p.received)).not.toContain(secret.id)
+      expect(JSON.stringify(p.received)).not.toContain('red-only tool')
+      // Nor in the explorer: the search leaves the object out (its latest version is RED), the detail shows the earlier versions only.
+      const found = json<{ items: { id: string; name?: string }[] }>(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/search`, { headers: withCookie(partner, false) }))
+      expect(JSON.stringify(found)).not.toContain('red-only tool')
+      const detail = json<{ versions: { name?: string }[] }>(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/objects/${tool.id}`, { headers: withCookie(partner, false) }))
+      expect(detail.versions.map((v) => v.name)).not.toContain('red-only tool')
+      expect(detail.versions.length).toBeGreaterThan(0)
       expect(p.heartbeats()).toBeGreaterThan(0)
 
       // Resume: with the id of the first event, the host gets what came after it.
