@@ -12,8 +12,8 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config (only config/load.ts reads the environment).' }],
     },
   },
-  { files: ['src/config/load.ts', 'test/**', 'bench/**', 'vitest.config.ts', 'src/**/*.test.ts'], rules: { 'no-restricted-properties': 'off' } },
-  { files: ['src/cli/output.ts', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['src/config/load.ts', 'test/**', 'bench/**', 'scripts/**', 'vitest.config.ts', 'src/**/*.test.ts'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['src/cli/output.ts', 'bench/**', 'test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   {
     files: ['src/core/**/*.ts'],
     ignores: ['src/core/**/*.test.ts'],

@@ -24,7 +24,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.test.ts'],
-          globalSetup: ['test/e2e/build-web.ts'],
+          globalSetup: ['scripts/build-web.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

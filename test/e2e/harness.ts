@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { buildApp } from '../../src/http/app.js'
 import { DEFAULT_HTTP_OPTIONS, testImportFiles } from '../http.js'
 import { createTestNode, silentLogger, type TestNode } from '../node.js'
-import { WEB_DIST } from './build-web.js'
+import { WEB_DIST } from '../../scripts/build-web.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const SCREENSHOTS = join(ROOT, 'test-results', 'e2e', 'screenshots')
