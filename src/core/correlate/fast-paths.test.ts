@@ -107,7 +107,7 @@ describe('simpleEqualityLookup', () => {
 // ---- substring index ------------------------------------------------------------------------------
 
 describe('SubstringIndex', () => {
-  const small = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '/', '.'), minLength: 0, maxLength: 6 })
+  const small = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '/', '.'), minLength: 0, maxLength: 7 })
   fcTest.prop([fc.array(small, { maxLength: 40 }), fc.array(fc.nat({ max: 39 }), { maxLength: 10 }), fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', '/', '.', 'é'), maxLength: 30 }), { minLength: 1, maxLength: 10 })], { numRuns: 300 })(
     'finds exactly the stored literals a text contains',
     (literals, removals, texts) => {
@@ -115,7 +115,7 @@ describe('SubstringIndex', () => {
       const stored = new Map<string, Set<number>>()
       literals.forEach((l, v) => {
         const ok = index.add(l, v)
-        expect(ok).toBe(l.length >= 3)
+        expect(ok).toBe(l.length > 0)
         if (ok) stored.set(l, (stored.get(l) ?? new Set()).add(v))
       })
       for (const r of removals) {
@@ -210,10 +210,10 @@ describe('LIKE patterns in the substring index', () => {
     expect(likeSeen.matches).toBeGreaterThan(100)
   })
 
-  it('files patterns with a literal run of three or more, and reports the observed value', () => {
+  it('files patterns with a literal run, and reports the observed value', () => {
     const index = new ObservableIndex()
     expect(index.add({ id: id(1), pattern: "[url:value LIKE '%/wp-admin/x.php%']" })).toMatchObject({ ok: true, value: { mode: 'substring' } })
-    expect(index.add({ id: id(2), pattern: "[url:value LIKE '%ab%']" })).toMatchObject({ ok: true, value: { mode: 'fallback' } })
+    expect(index.add({ id: id(2), pattern: "[url:value LIKE '_']" })).toMatchObject({ ok: true, value: { mode: 'fallback' } })
     expect(index.add({ id: id(3), pattern: "[url:value LIKE '%/wp-admin/x.php%' AND url:value LIKE 'https:%']" })).toMatchObject({ ok: true, value: { mode: 'fallback' } })
     const r = index.matchObjects([{ type: 'url', value: 'http://evil.example/wp-admin/x.php?q=1' }], { now: NOW })
     expect(r.matches).toEqual([
@@ -222,6 +222,23 @@ describe('LIKE patterns in the substring index', () => {
     expect(index.remove(id(1))).toBe(true)
     expect(index.matchObjects([{ type: 'url', value: 'http://evil.example/wp-admin/x.php' }], { now: NOW }).matches).toEqual([])
     expect(index.stats()).toMatchObject({ substring: 0, fallback: 2 })
+  })
+
+  it('keeps a bounded short list for runs without a 4-gram', () => {
+    const s = new SubstringIndex(2)
+    expect(s.add('ab', 1)).toBe(true)
+    expect(s.add('ab', 2)).toBe(true)
+    expect(s.accepts(['cd', 'ef'])).toBe(false)
+    expect(s.accepts(['cd', 'ab', 'longer'])).toBe(true)
+    expect(s.add('cd', 3)).toBe(true)
+    expect(s.add('ef', 4)).toBe(false)
+    expect(s.add('', 5)).toBe(false)
+    const got: string[] = []
+    s.search('xxabcd', (v, l) => got.push(`${l}#${v}`))
+    expect(got.sort()).toEqual(['ab#1', 'ab#2', 'cd#3'])
+    expect(s.remove('ab', 1)).toBe(true)
+    expect(s.remove('ab', 2)).toBe(true)
+    expect(s.add('ef', 4)).toBe(true)
   })
 })
 

@@ -166,10 +166,10 @@ describe('ObservableIndex', () => {
   it('bounds the fallback list and refuses more, without touching the indexed version', () => {
     const index = new ObservableIndex()
     for (let i = 0; i < INDEX_LIMITS.maxFallbackPatterns; i++) expect(index.add({ id: id(i), pattern: `[mutex:name MATCHES '^m${i}']` }).ok).toBe(true)
-    const extra = index.add({ id: id(99_999), pattern: "[mutex:name LIKE 'x%']" })
+    const extra = index.add({ id: id(99_999), pattern: "[mutex:name MATCHES 'x']" })
     expect(extra).toMatchObject({ ok: false, error: { code: 'fallback_full' } })
     // Replacing a fallback pattern by another is allowed; an indexable one always is.
-    expect(index.add({ id: id(0), pattern: "[mutex:name LIKE 'y%']" }).ok).toBe(true)
+    expect(index.add({ id: id(0), pattern: "[mutex:name MATCHES 'y']" }).ok).toBe(true)
     expect(index.add({ id: id(99_998), pattern: "[mutex:name = 'x']" }).ok).toBe(true)
     const r = index.matchObjects([{ type: 'mutex', name: 'm5-x' }], { now: NOW, maxEvaluations: 100 })
     expect(r.truncated).toBe(true)

@@ -42,7 +42,7 @@ import { ANY_TYPE, indexLookups, simpleEqualityLookup } from './cover.js'
 import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
 import { PrefixTrie } from './prefix-trie.js'
-import { MIN_LITERAL, SubstringIndex } from './substring-index.js'
+import { SubstringIndex } from './substring-index.js'
 
 export const INDEX_LIMITS = {
   /** Most indicators without an index cover (evaluated against every observation of their object types). */
@@ -285,8 +285,22 @@ interface LikeProbe {
 interface LikeSlot {
   readonly probe: LikeProbe
   readonly runs: readonly string[]
-  readonly raw: LikePattern
-  readonly canonical: LikePattern
+  /** The LIKE literal as written and in canonical form. */
+  readonly rawLiteral: string
+  readonly canonicalLiteral: string
+  /** Compiled on first need (a `'%run%'` pattern never needs them: memory for 80,000 URL paths). */
+  compiled: { readonly raw: LikePattern; readonly canonical: LikePattern } | null
+  /** For `'%run%'` literals (no other wildcard, already NFC, no surrogates): the run; finding it in the value is the match. */
+  readonly rawPlain: string | null
+  readonly canonicalPlain: string | null
+}
+
+/** The run of a `'%run%'` LIKE literal whose match is "contains run" in UTF-16 terms too, else null. */
+function plainRun(literal: string): string | null {
+  if (literal.length < 3 || !literal.startsWith('%') || !literal.endsWith('%')) return null
+  const run = literal.slice(1, -1)
+  if (/[%_\uD800-\uDFFF]/.test(run) || run.normalize('NFC') !== run) return null
+  return run
 }
 
 /** The observable index. See the module comment. */
@@ -374,14 +388,15 @@ export class ObservableIndex {
 
     const lookups: PatternLookups = pattern === null ? { observations: [{ expression: 0, lookups: [simple as ExactLookup] }], needsFullEvaluation: false } : indexLookups(pattern)
     const indexed = pattern === null || hasCover(pattern, lookups.observations.map((o) => o.lookups !== null))
-    // Without an exact cover, a lone `LIKE` with a literal run of MIN_LITERAL or more goes to the substring index.
+    // Without an exact cover, a lone `LIKE` with a literal run goes to the substring index (short runs to its bounded short list).
     let like: { shape: LikeShape; runs: string[]; forms: PatternForms } | null = null
     if (!indexed && pattern !== null) {
       const forms = patternForms(pattern)
       const shape = likeShape(forms)
       if (shape) {
         const runs = [...new Set([requiredRun(shape.raw), requiredRun(shape.canonical)])]
-        if (runs.every((r) => r.length >= MIN_LITERAL)) like = { shape, runs, forms }
+        const probe = this.likeProbes.get(shape.objectType)?.find((x) => x.prop === shape.prop)
+        if (probe ? probe.index.accepts(runs) : runs.every((r) => r.length > 0)) like = { shape, runs, forms }
       }
     }
     const replacing = this.slotOf.get(ind.id)
@@ -406,7 +421,15 @@ export class ObservableIndex {
       this.typeSetOf[slot] = this.typeSetId([like.shape.objectType])
       const probe = this.likeProbeFor(like.shape.objectType, like.shape.prop)
       for (const r of like.runs) probe.index.add(r, slot)
-      this.likeOf.set(slot, { probe, runs: like.runs, raw: compileLike(like.shape.raw), canonical: compileLike(like.shape.canonical) })
+      this.likeOf.set(slot, {
+        probe,
+        runs: like.runs,
+        rawLiteral: like.shape.raw,
+        canonicalLiteral: like.shape.canonical,
+        compiled: null,
+        rawPlain: plainRun(like.shape.raw),
+        canonicalPlain: plainRun(like.shape.canonical),
+      })
       this.keyM[slot] = NO_KEY
       return ok({ mode: 'substring', keys: like.runs.length })
     }
@@ -699,6 +722,9 @@ export class ObservableIndex {
   private likeProbe: LikeProbe | null = null
   private likeRaw = ''
   private likeCanonical = ''
+  /** Whether the text being searched is the value in NFC as given, and/or in canonical form. */
+  private likeInRaw = false
+  private likeInCanonical = false
   private readonly likeBudget = { remaining: 0 }
 
   /** Candidates from the substring index, confirmed with the LIKE matcher on the value as given and in canonical form. */
@@ -711,10 +737,14 @@ export class ObservableIndex {
     this.likeRaw = v
     this.likeCanonical = canonical
     const raw = nfc(v)
+    const c = canonical === v ? raw : nfc(canonical)
+    this.likeInRaw = true
+    this.likeInCanonical = c === raw
     p.index.search(raw, this.likeVisit)
-    if (canonical !== v) {
-      const c = nfc(canonical)
-      if (c !== raw) p.index.search(c, this.likeVisit)
+    if (c !== raw) {
+      this.likeInRaw = false
+      this.likeInCanonical = true
+      p.index.search(c, this.likeVisit)
     }
     this.likeQuery = null
   }
@@ -725,8 +755,14 @@ export class ObservableIndex {
     const like = this.likeOf.get(slot) as LikeSlot
     const budget = this.likeBudget
     budget.remaining = PATTERN_LIMITS.maxMatchSteps
-    const matched = likeMatches(like.raw, this.likeRaw, budget) || likeMatches(like.canonical, this.likeCanonical, budget)
-    const unsure = budget.remaining < 0
+    // A `'%run%'` pattern whose run was found in the form it is compared in has matched; others are checked.
+    const plain = (this.likeInRaw && like.rawPlain === literal) || (this.likeInCanonical && like.canonicalPlain === literal)
+    let matched = plain
+    if (!matched) {
+      const c = (like.compiled ??= { raw: compileLike(like.rawLiteral), canonical: compileLike(like.canonicalLiteral) })
+      matched = likeMatches(c.raw, this.likeRaw, budget) || likeMatches(c.canonical, this.likeCanonical, budget)
+    }
+    const unsure = !matched && budget.remaining < 0
     if (!matched && !unsure) return
     const p = this.likeProbe as LikeProbe
     this.record(q, slot, { objectType: this.likeType, path: p.prop, value: this.likeRaw, indicators: p.index.count(literal) }, this.likeObs)
