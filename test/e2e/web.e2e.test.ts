@@ -3,7 +3,8 @@
  * sign-out; importing a bundle and finding it in the explorer; object detail with the relationship
  * graph and the inclusion proof checked in the browser; a live update reaching a second browser
  * context without a reload; a user of another organisation seeing nothing of a collection or a case
- * they may not read, in any page, API response or event stream; the joint case flow.
+ * they may not read, in any page, API response or event stream; the joint case flow; requests for
+ * assistance (ask, offer live, accept).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -277,6 +278,79 @@ describe('web app in Chromium', () => {
     expect(status).toBe(404)
     await outsider.page.goto(caseUrl)
     await outsider.page.getByText('Not found, or you may not see it.').waitFor()
+    expect([...lead.problems, ...partner.problems, ...outsider.problems]).toEqual([])
+    await lead.ctx.close()
+    await partner.ctx.close()
+    await outsider.ctx.close()
+  })
+
+  it('asks partners for help on a case: the partner sees the request live and offers, the lead accepts, the timeline records it; an outsider sees none of it', async () => {
+    const lead = await context(browser)
+    const partner = await context(browser)
+    const outsider = await context(browser)
+    await signIn(lead.page, node.url, 'host-analyst')
+    await signIn(partner.page, node.url, 'partner-analyst')
+    await signIn(outsider.page, node.url, 'outsider')
+
+    await lead.page.getByRole('link', { name: 'Cases' }).click()
+    await lead.page.getByLabel('Playbook', { exact: true }).selectOption('hack-and-leak')
+    await lead.page.getByLabel('Title', { exact: true }).fill('Leaked mailbox of the electoral commission')
+    await lead.page.getByLabel('Partner CERT').check()
+    await lead.page.getByRole('button', { name: 'Open case' }).click()
+    await lead.page.getByRole('heading', { level: 1, name: 'Leaked mailbox of the electoral commission' }).waitFor()
+    const caseUrl = lead.page.url()
+    await lead.page.getByText('No requests for assistance yet.').waitFor()
+
+    // The partner has the case open; only the lead may ask, only participants may offer.
+    await partner.page.goto(caseUrl)
+    await partner.page.getByRole('heading', { level: 1, name: 'Leaked mailbox of the electoral commission' }).waitFor()
+    expect(await partner.page.getByLabel('Kind of help').count()).toBe(0)
+    expect(await lead.page.getByRole('button', { name: 'Offer help' }).count()).toBe(0)
+    let partnerNavigations = 0
+    partner.page.on('framenavigated', () => partnerNavigations++)
+
+    // The lead asks, with the keyboard: the partner sees the request appear without a reload.
+    const outsiderEvents = await collectEvents(outsider.page, 1000, async () => {
+      await lead.page.getByLabel('Kind of help').selectOption('forensics')
+      await lead.page.getByLabel('What you need').fill('Forensic analysis of the leaked mailbox archive: timeline of access and the exfiltration path.')
+      await lead.page.getByLabel('What you need').press('Tab')
+      await lead.page.keyboard.press('Enter')
+      await partner.page.getByTestId('request').filter({ hasText: 'Forensic analysis of the leaked mailbox' }).waitFor({ timeout: 10_000 })
+    })
+    expect(outsiderEvents).toEqual([])
+    expect(partnerNavigations).toBe(0)
+
+    // The partner offers; the lead sees the offer live and accepts it.
+    await partner.page.getByLabel('What your organisation offers (Forensics)').fill('Two analysts from our incident response team, available from tomorrow morning.')
+    await partner.page.getByRole('button', { name: 'Offer help' }).click()
+    await partner.page.getByTestId('offer-status').filter({ hasText: 'pending' }).waitFor()
+    const offer = lead.page.getByTestId('offer').filter({ hasText: 'Two analysts' })
+    await offer.waitFor({ timeout: 10_000 })
+    await shot(lead.page, '13-case-request-offer')
+    await lead.page.getByLabel('Reason for the decision on the offer of Partner CERT (optional)').fill('Thank you: the mailbox images are ready.')
+    await lead.page.getByRole('button', { name: 'Accept the offer of Partner CERT' }).click()
+    await lead.page.getByTestId('offer-status').filter({ hasText: 'accepted' }).waitFor()
+    // The request is accepted on both sides; no more offers can be made.
+    await partner.page.getByTestId('request').locator('.status-accepted').first().waitFor({ timeout: 10_000 })
+    await partner.page.getByTestId('offer').getByText('Reason: Thank you: the mailbox images are ready.').waitFor()
+    expect(await partner.page.getByRole('button', { name: 'Offer help' }).count()).toBe(0)
+    expect(partnerNavigations).toBe(0)
+    for (const entry of ['help requested', 'help offered', 'offer accepted']) await lead.page.getByTestId('timeline').getByText(entry).first().waitFor({ timeout: 10_000 })
+    // The timeline names the organisation and the request rather than showing their ids.
+    const offered = await lead.page.getByTestId('timeline').locator('li').filter({ hasText: 'help offered' }).textContent()
+    expect(offered).toContain('Partner CERT')
+    expect(offered).toContain('Forensics')
+    expect(offered).not.toContain('x-entente-assistance-request--')
+    await lead.page.locator('#requests').scrollIntoViewIfNeeded()
+    await shot(partner.page, '14-case-request', 'case-request.png')
+
+    // The outsider: no request, offer or case through the API.
+    const answers = await outsider.page.evaluate(async (id) => {
+      const r = await fetch(`/api/v1/cases/${encodeURIComponent(id)}/requests`)
+      return `${r.status} ${await r.text()}`
+    }, decodeURIComponent(caseUrl.split('/cases/')[1] as string))
+    expect(answers.slice(0, 3)).toBe('404')
+    expect(answers).not.toContain('Forensic analysis')
     expect([...lead.problems, ...partner.problems, ...outsider.problems]).toEqual([])
     await lead.ctx.close()
     await partner.ctx.close()

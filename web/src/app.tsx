@@ -20,7 +20,7 @@ function Page({ user }: { user: SessionUser }) {
   const object = /^\/objects\/([^/]+)\/([^/]+)$/.exec(p)
   if (object) return <ObjectPage collection={decodeURIComponent(object[1] as string)} id={decodeURIComponent(object[2] as string)} />
   const kase = /^\/cases\/([^/]+)$/.exec(p)
-  if (kase) return <CaseDetail id={decodeURIComponent(kase[1] as string)} />
+  if (kase) return <CaseDetail id={decodeURIComponent(kase[1] as string)} canWrite={user.role !== 'read_only'} />
   switch (p) {
     case '/explorer':
       return <Explorer />

@@ -6,6 +6,7 @@ import { useAsync } from '../components/use-async.js'
 import { formatDate, t } from '../i18n/index.js'
 import { useLiveEvents } from '../live.js'
 import { Link, useRouter } from '../router.js'
+import { RequestsSection, type AssistanceRequest } from './case-requests.js'
 
 interface OrgRef {
   readonly identityRef: string
@@ -201,17 +202,19 @@ export function Cases() {
   )
 }
 
-export function CaseDetail({ id }: { id: string }) {
+/** `canWrite`: the user's role lets them write (not read-only); the node checks again on every change. */
+export function CaseDetail({ id, canWrite = true }: { id: string; canWrite?: boolean }) {
   const base = `/api/v1/cases/${encodeURIComponent(id)}`
   const [data, reload] = useAsync(async () => {
-    const [c, tasks, members, timeline, notes] = await Promise.all([
+    const [c, tasks, members, timeline, notes, requests] = await Promise.all([
       get<{ case: Case }>(base),
       get<{ items: Task[] }>(`${base}/tasks`),
       get<Members>(`${base}/members`),
       get<{ items: TimelineEntry[] }>(`${base}/timeline`),
       get<{ items: Note[] }>(`${base}/notes`),
+      get<{ items: AssistanceRequest[] }>(`${base}/requests`),
     ])
-    return { c: c.case, tasks: tasks.items, members: members.items, timeline: timeline.items, notes: notes.items }
+    return { c: c.case, tasks: tasks.items, members: members.items, timeline: timeline.items, notes: notes.items, requests: requests.items }
   }, [id])
   const [note, setNote] = useState('')
   const [status, setStatus] = useState('')
@@ -240,13 +243,19 @@ export function CaseDetail({ id }: { id: string }) {
         <ErrorMessage error={data.error} retry={reload} />
       </>
     )
-  const { c, tasks, members, timeline, notes } = data.value
+  const { c, tasks, members, timeline, notes, requests } = data.value
   const ifMatch = (v: string) => ({ 'if-match': `"${v}"` })
   const assignees = members.flatMap((m) => [
     { value: `org:${m.organisation.orgId ?? m.organisation.identityRef}`, label: orgName(m.organisation) },
     ...m.users.map((u) => ({ value: `user:${u.userId}`, label: `${u.username} (${orgName(m.organisation)})` })),
   ])
   const target = status || c.allowedTransitions[0] || ''
+  // Timeline values that are ids of organisations or requests in this case are shown by name.
+  const names = new Map<string, string>([
+    ...[c.lead, ...c.participants, ...members.map((m) => m.organisation)].map((o): [string, string] => [o.identityRef, orgName(o)]),
+    ...requests.map((r): [string, string] => [r.id, t.cases.requestKinds[r.kind] ?? r.kind]),
+  ])
+  const shown = (k: string, v: string) => names.get(v) ?? (k === 'kind' ? (t.cases.requestKinds[v] ?? v) : v)
 
   return (
     <>
@@ -372,6 +381,8 @@ export function CaseDetail({ id }: { id: string }) {
         </div>
       </Section>
 
+      <RequestsSection base={base} role={c.role} canWrite={canWrite} requests={requests} act={act} />
+
       <div className="grid">
         <Section title={t.cases.addNote} id="notes">
           <form
@@ -405,8 +416,8 @@ export function CaseDetail({ id }: { id: string }) {
           <ol className="timeline" data-testid="timeline">
             {timeline.map((e, i) => (
               <li key={`${e.at}-${i}`}>
-                <time dateTime={e.at}>{formatDate(e.at)}</time> <strong>{e.kind.replace(/_/g, ' ')}</strong>
-                <span className="muted small"> {Object.entries(e.data).filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`).join(' · ')}</span>
+                <time dateTime={e.at}>{formatDate(e.at)}</time> <strong>{t.cases.timelineKinds[e.kind] ?? e.kind.replace(/_/g, ' ')}</strong>
+                <span className="muted small"> {Object.entries(e.data).filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map((x) => shown(k, x)).join(', ') : shown(k, v as string)}`).join(' · ')}</span>
               </li>
             ))}
           </ol>
