@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Three Entente nodes on loopback ports: two countries (Arland, Borduria) and a coordinator (an
 # international organisation). Each country peers with the coordinator and with the other country,
-# shares one object at each TLP 2.0 level, syncs, and the script prints what each node can see.
+# signs an agreement with the coordinator only (Arland's lets the coordinator relay onwards, up to
+# AMBER; Borduria's does not), shares objects at each TLP 2.0 level with named recipients (Entente's
+# recipients extension, `recipient_refs`), syncs twice round, and prints what each node can see.
 #
-# Sharing agreements are not wired in yet (issue 5, items 3–4): until they are, what leaves a node is
-# decided by one rule (src/services/federation/policy.ts): CLEAR and GREEN go to every approved peer,
-# AMBER / AMBER+STRICT / RED only to a peer whose organisation is a named recipient
-# (x_entente_recipients), and objects received from a peer are relayed onwards only at CLEAR/GREEN.
+# What leaves a node is decided by the policy engine (src/core/policy/decide.ts) under the agreements:
+# see docs/federation.md. Arland and Borduria are peered but have no agreement: only CLEAR goes between them.
 #
 #   scripts/three-countries.sh            # temporary data directories, removed at the end
 #   KEEP=1 scripts/three-countries.sh     # keep them (printed) to look around
@@ -66,28 +66,49 @@ peer coordinator arland
 peer coordinator borduria
 peer arland borduria
 
+hand() { # hand <from> <to> <agreement id>: export the signed agreement and import it on the other node
+  ent "$1" agreement export "$3" >"$DIR/$3.json"
+  ent "$2" agreement import "$DIR/$3.json" --json >/dev/null
+}
+agree() { # agree <proposer> <acceptor> <peer name of the acceptor on the proposer> terms…
+  local a=$1 b=$2 p=$3; shift 3
+  local id
+  id=$(ent "$a" agreement propose --peer "$p" --purpose "Election security exchange, $a and $b" "$@" --json | field agreement.id)
+  hand "$a" "$b" "$id"
+  ent "$b" agreement accept "$id" --json >/dev/null
+  hand "$b" "$a" "$id"
+  echo "   $a -> $b  $id  ($*)"
+}
+echo "== agreements (proposed, exported, imported, accepted, handed back)"
+agree arland coordinator coordinator --max-tlp red --onward any --onward-max-tlp amber
+agree borduria coordinator coordinator --max-tlp amber+strict --onward no
+echo "   arland <-> borduria: peered, no agreement (only TLP:CLEAR goes between them)"
+
 identity() { ent "$1" org list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s).find(x=>x.name===process.argv[1]);console.log(o.identityId)})' "${ORG[$1]}"; }
 
 share() { # share <node> <label> <marking> [recipient identity]
   local n=$1 label=$2 marking=$3 rcpt=${4:-}
   local id; id="indicator--$(node -e 'console.log(crypto.randomUUID())')"
-  local extra=""; [ -n "$rcpt" ] && extra=",\"x_entente_recipients\":[\"$rcpt\"]"
+  local extra=""; [ -n "$rcpt" ] && extra=",\"extensions\":{\"extension-definition--f50dec98-058e-4376-84c5-82d4bfdff0fe\":{\"extension_type\":\"property-extension\",\"recipient_refs\":[\"$rcpt\"]}}"
   local now; now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
   curl -sf -X POST "http://127.0.0.1:${PORT[$n]}/taxii2/api/collections/default/objects/" \
     -H "Authorization: Bearer ${TOKEN[$n]}" -H 'Accept: application/taxii+json;version=2.1' -H 'Content-Type: application/taxii+json;version=2.1' \
     --data "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"$id\",\"created\":\"$now\",\"modified\":\"$now\",\"name\":\"$label\",\"pattern\":\"[domain-name:value = '$label.example']\",\"pattern_type\":\"stix\",\"valid_from\":\"$now\",\"object_marking_refs\":[\"$marking\"]$extra}]}" >/dev/null
 }
-echo "== sharing one indicator per TLP level from each country"
+echo "== sharing indicators at each TLP level from each country"
+ARLAND_ID=$(identity arland)
 BORDURIA_ID=$(identity borduria)
 COORD_ID=$(identity coordinator)
 for n in arland borduria; do
   share "$n" "$n-clear" "$CLEAR"
   share "$n" "$n-green" "$GREEN"
   share "$n" "$n-amber-no-recipient" "$AMBER"
-  share "$n" "$n-amber-for-coordinator" "$AMBER" "$COORD_ID"
   share "$n" "$n-amber-strict-for-coordinator" "$STRICT" "$COORD_ID"
+  share "$n" "$n-red-for-coordinator" "$RED" "$COORD_ID"
 done
+share arland arland-amber-for-borduria-and-coordinator "$AMBER" "$BORDURIA_ID\",\"$COORD_ID"   # two recipients
 share arland arland-red-for-borduria "$RED" "$BORDURIA_ID"
+share borduria borduria-amber-for-arland "$AMBER" "$ARLAND_ID"
 
 echo "== syncing (twice round, so the coordinator relays what it received)"
 for _ in 1 2; do
@@ -107,5 +128,22 @@ for n in "${NAMES[@]}"; do
     printf '   %-16s %s\n' "$c" "${names:-(empty)}"
   done
 done
+echo "== agreements"
+for n in "${NAMES[@]}"; do ent "$n" agreement list | sed "s/^/   [$n] /"; done
 echo "== peer status"
 for n in "${NAMES[@]}"; do ent "$n" peer list | sed "s/^/   [$n] /"; done
+cat <<'EXPECT'
+== what to expect in the from-… collections
+   coordinator  from Arland: clear, green, amber (no recipient: Arland's agreement partners),
+                amber-for-borduria-and-coordinator, amber+strict and red naming the coordinator; not
+                red-for-borduria (the coordinator is not a recipient).
+                From Borduria: clear, green, amber (no recipient), amber+strict naming it; not red (above
+                Borduria's highest TLP, amber+strict), not amber-for-arland (Arland is not its partner).
+   borduria     from the coordinator: Arland's clear, green, amber, amber-for-borduria-and-coordinator (Arland allows the
+                coordinator to relay up to AMBER to any node it has an agreement with); never RED (never
+                relayed), not Arland's amber+strict (names the coordinator only).
+                From Arland (no agreement): clear only (the same clear object also came through the
+                coordinator: stored once).
+   arland       from the coordinator: Borduria's clear only (Borduria does not allow onward sharing);
+                nothing of its own comes back. From Borduria (no agreement): clear only.
+EXPECT

@@ -12,7 +12,9 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attackObjects } from '../../test/data.js'
+import { withRecipients } from '../core/marking/recipients.js'
 import { TLP2 } from '../services/federation/policy.js'
+import { agree } from '../../test/federation-nodes.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'entente.js')
 const TAXII = 'application/taxii+json;version=2.1'
@@ -163,22 +165,27 @@ describe('federation between real nodes', () => {
     bOnA = await json(a, ['peer', 'status', 'b'])
     aOnB = await json(b, ['peer', 'status', 'a'])
     expect(bOnA.organisations.map((o) => o.identityId)).toHaveLength(1)
-  }, 120_000)
+    // An agreement up to RED (proposed by A, accepted by B), so every TLP level can travel.
+    await agree(a, b, 'b', dir, ['--max-tlp', 'red'])
+  }, 180_000)
 
   const shared: string[] = []
   const kept: string[] = []
 
-  it('shares by TLP: CLEAR and GREEN to the peer, AMBER and RED only when it is a named recipient, unknown markings never', async () => {
+  it('shares by TLP under the agreement: AMBER to the partner organisations or named recipients, RED only to named recipients, unknown markings never', async () => {
     const bOrg = bOnA.organisations[0]!.identityId
     const other = 'identity--00000000-0000-4000-8000-000000000001'
+    const named = <T extends Record<string, unknown>>(objs: T[], recipients: string[]): T[] => objs.map((o) => withRecipients(o, recipients))
     const groups = [
       { objs: marked(0, 2, TLP2.clear), share: true },
       { objs: marked(2, 2, TLP2.green), share: true },
-      { objs: marked(4, 2, TLP2.amber), share: false },
-      { objs: marked(6, 1, TLP2.amber, { x_entente_recipients: [bOrg] }), share: true },
-      { objs: marked(7, 1, TLP2.amberStrict, { x_entente_recipients: [other] }), share: false },
-      { objs: marked(8, 1, TLP2.red, { x_entente_recipients: [bOrg] }), share: true },
-      { objs: marked(9, 1, TLP2.red, { x_entente_recipients: [other] }), share: false },
+      // No named recipients: the recipients are the partner organisations of the agreement.
+      { objs: marked(4, 2, TLP2.amber), share: true },
+      { objs: named(marked(6, 1, TLP2.amber), [bOrg]), share: true },
+      { objs: named(marked(7, 1, TLP2.amberStrict), [other]), share: false },
+      { objs: named(marked(8, 1, TLP2.red), [bOrg]), share: true },
+      { objs: named(marked(9, 1, TLP2.red), [other]), share: false },
+      { objs: marked(10, 1, TLP2.red), share: false },
       // ATT&CK as published: MITRE's own marking, not TLP: never shared.
       { objs: attackObjects().filter((o) => o.type === 'attack-pattern').slice(20, 22), share: false },
     ]

@@ -30,7 +30,7 @@ import { backoffMs, type BackoffOptions } from './backoff.js'
 import { advance } from './cursor.js'
 import { checkPeerUrl, encodeInvitation, fingerprint, normaliseFingerprint, parseInvitation } from './invitation.js'
 import { agreementsSignature, checkReceivedPath, peerReader, shareDecision, tlpMarkingId, TLP2, type StoredVersionInfo } from './policy.js'
-import { nodeIdOfOrigin, type AgreementsService } from '../agreements/agreements.js'
+import { AGREEMENTS_COLLECTION_ALIAS, nodeIdOfOrigin, type AgreementsService } from '../agreements/agreements.js'
 import type { AgreementView } from '../../core/agreement/view.js'
 import { recipientsOf } from '../../core/marking/recipients.js'
 import type { Hop, Origin, PolicyEnv } from '../../core/policy/audience.js'
@@ -287,6 +287,9 @@ export function makeFederationService(deps: FederationDeps) {
         return ok(undefined)
       })
     }
+    // Agreements travel by export/import or the peer inbox, never by sync (the collection is node-internal).
+    const agreementsCollection = await store.collections.find(AGREEMENTS_COLLECTION_ALIAS)
+    if (agreementsCollection) exclude.push(agreementsCollection.id)
     let total = 0
     for (;;) {
       const r = await store.transaction(async (tx) => {
