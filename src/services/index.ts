@@ -101,7 +101,8 @@ export function makeServices(
     ingest,
     correlate,
     alerts: makeAlertService(deps),
-    objects: makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
+    // A peer reading its per-peer collection gets only what decide() lets it see at the time of the read.
+    objects: federation.guardObjects(makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })),
     log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),
