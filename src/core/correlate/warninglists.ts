@@ -329,9 +329,11 @@ export class WarninglistMatcher {
   private hostnameKinds = 0
   private cidrKinds = 0
   private readonly hostTrie = new HostnameTrie()
-  /** check(): verdicts by kind and value, two generations (the older is dropped when the newer is full). */
-  private recent = new Map<string, WarninglistHit | null>()
-  private older = new Map<string, WarninglistHit | null>()
+  /** check(): verdicts by kind (one map each, keyed by the value itself: no key to build) in two
+   * generations; the older is dropped when the newer holds half the entries. */
+  private recent: Map<string, WarninglistHit | null>[] = VALUE_KINDS.map(() => new Map())
+  private older: Map<string, WarninglistHit | null>[] = VALUE_KINDS.map(() => new Map())
+  private recentSize = 0
   private readonly scratch = new Set<number>()
   private readonly cidrOut: number[] = []
   private best = -1
@@ -425,28 +427,30 @@ export class WarninglistMatcher {
    * longer than 256 characters are not remembered).
    */
   check(value: string, kind: ValueKind): WarninglistHit | null {
+    const k = VALUE_KINDS.indexOf(kind)
     const cacheable = value.length <= 256
-    const key = cacheable ? `${kind}\u0000${value}` : ''
     if (cacheable) {
-      const known = this.recent.get(key)
+      const known = (this.recent[k] as Map<string, WarninglistHit | null>).get(value)
       if (known !== undefined) return known
-      const old = this.older.get(key)
+      const old = (this.older[k] as Map<string, WarninglistHit | null>).get(value)
       if (old !== undefined) {
-        this.remember(key, old)
+        this.remember(k, value, old)
         return old
       }
     }
     const verdict = this.decide(value, kind)
-    if (cacheable) this.remember(key, verdict)
+    if (cacheable) this.remember(k, value, verdict)
     return verdict
   }
 
-  private remember(key: string, verdict: WarninglistHit | null): void {
-    if (this.recent.size >= WARNINGLIST_CACHE_ENTRIES / 2) {
+  private remember(k: number, value: string, verdict: WarninglistHit | null): void {
+    if (this.recentSize >= WARNINGLIST_CACHE_ENTRIES / 2) {
       this.older = this.recent
-      this.recent = new Map()
+      this.recent = VALUE_KINDS.map(() => new Map())
+      this.recentSize = 0
     }
-    this.recent.set(key, verdict)
+    ;(this.recent[k] as Map<string, WarninglistHit | null>).set(value, verdict)
+    this.recentSize++
   }
 
   /** Keeps the smallest entry number whose list applies to the kind (entries are numbered in list order). */
