@@ -23,6 +23,7 @@ import { makeServices, type Services } from '../services/index.js'
 import { makeWebhookSender } from '../platform/webhook-sender.js'
 import type { Preparer } from '../services/pipeline/preparer.js'
 import { openStore } from '../store/kysely/open.js'
+import { openPostgresEventChannel, type PostgresEventChannel } from '../store/kysely/notify.js'
 import type { Store, StoreOptions } from '../store/port.js'
 import { storedTimestampFromMs } from '../core/stix/time.js'
 
@@ -142,7 +143,22 @@ export async function openNode(
     throw e
   }
   const preparer: Preparer | undefined = opts.workers ? createWorkerPreparer() : undefined
+  // Several processes on one PostgreSQL share live events through LISTEN/NOTIFY (services/events/fanout.ts).
+  let eventChannel: PostgresEventChannel | undefined
+  if (config.db.driver === 'postgres') {
+    try {
+      eventChannel = await openPostgresEventChannel({
+        url: config.db.url,
+        ...(config.db.schema !== undefined ? { schema: config.db.schema } : {}),
+        onError: (e) => logger.warn({ err: e }, 'live-event channel (LISTEN/NOTIFY) failed; reconnecting'),
+      })
+    } catch (e) {
+      await store.close()
+      throw e
+    }
+  }
   const services = makeServices({
+    ...(eventChannel ? { eventChannel } : {}),
     correlation,
     store, clock: systemClock, ids: nodeIds, hasher: nodeHasher, secrets: nodeSecrets, logger: logger as unknown as Logger,
     verify: ed25519Verify,
@@ -163,6 +179,7 @@ export async function openNode(
     config, store, services, logger, key, origin,
     async close() {
       await preparer?.close()
+      await eventChannel?.close()
       await store.close()
     },
   }

@@ -13,6 +13,7 @@ import type { PeerClient } from './federation/ports.js'
 import { makeAuthService, type AuthOptions } from './auth/auth.js'
 import { makeEventBus, nameOf, type EventBusOptions } from './events/bus.js'
 import { cachedCollectionReads } from './events/policy.js'
+import { withFanout, type EventChannel } from './events/fanout.js'
 import { makeExploreService } from './explore/explore.js'
 import { makeObjectReads } from './explore/read.js'
 import { makeCasesService } from './cases/cases.js'
@@ -22,12 +23,13 @@ import type { AlertStore, Store } from '../store/port.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(
-  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions } & { readonly webhooks?: { readonly allowInternalAddresses?: boolean } },
+  deps: ServiceDeps & { readonly preparer?: Preparer; readonly correlation?: CorrelationOptions; readonly auth?: Partial<AuthOptions>; readonly events?: Partial<EventBusOptions> } & { readonly peerClient?: PeerClient; readonly federation?: FederationOptions } & { readonly webhooks?: { readonly allowInternalAddresses?: boolean } } & { readonly eventChannel?: EventChannel },
 ) {
   // What a viewer may see of one object (collection right and markings): the explorer and the event stream.
   const objectReads = makeObjectReads({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })
-  // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts.
-  const events = makeEventBus({
+  // Live events (SSE): fed after commit by ingest's derive step and by correlation alerts; shared with the
+  // other processes on the database through `eventChannel` (PostgreSQL LISTEN/NOTIFY) when there is one.
+  const events = withFanout(makeEventBus({
     boot: deps.ids.uuid().replace(/-/g, '').slice(0, 12),
     read: {
       canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()),
@@ -35,14 +37,14 @@ export function makeServices(
       mayViewCase: (viewer, caseObject) => cases.mayViewCase(viewer, caseObject),
     },
     ...(deps.events ? { options: deps.events } : {}),
-  })
+  }), { channel: deps.eventChannel, store: deps.store, logger: deps.logger })
   // Ingest hands committed batches to correlation, which stores its sightings through ingest.
   const ingest = makeIngestService({
     ...deps,
     // Retention of versions received from peers comes from the agreement they arrived under.
     agreementViews: (now) => agreements.activeAgreements(now),
     onAdded: (viewer, added) => {
-      for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json), json: a.json })
+      for (const a of added) events.publish({ kind: 'object', collectionId: a.collectionId, stixId: a.stixId, type: a.type, dateAdded: a.dateAdded, name: nameOf(a.json), json: a.json, objectSeq: a.objectSeq })
       federation.changed()
       // Case objects that arrive by any way (TAXII, peer sync) keep the case index current.
       return Promise.all([correlate.ingested(viewer, added), cases.ingested(added)])

@@ -11,8 +11,9 @@
  * - A subscriber whose queue passes `queueMax` (a slow or stalled client) is dropped: its stream ends
  *   and the client reconnects and resumes. The node never buffers without bound.
  *
- * Several processes on one database do not share this bus yet (DESIGN.md: PostgreSQL LISTEN/NOTIFY
- * is the plan); each process streams what it committed itself.
+ * Several processes on one PostgreSQL database share their events through fanout.ts (LISTEN/NOTIFY):
+ * each process publishes what it committed here and tells the others, which load what they need and
+ * publish it on their own bus. Ids stay per process (a client resuming on another process gets `reset`).
  */
 import type { Viewer } from '../../core/policy/viewer.js'
 import { mayReceive, type EventReadContext } from './policy.js'
@@ -81,6 +82,21 @@ export function makeEventBus(deps: { readonly read: EventReadContext; readonly b
     return event
   }
 
+  /**
+   * Tells every current subscriber to reload (a `reset` delivery): events may have been missed, e.g.
+   * while the cross-process notification connection was down. The ring is kept.
+   */
+  function reset(): void {
+    for (const s of subscribers) {
+      if (s.queue.length >= opts.queueMax) {
+        drop(s, 'slow client: too many events waiting')
+        continue
+      }
+      s.queue.push('reset')
+      s.wake?.()
+    }
+  }
+
   /** The events after `lastEventId` still in the ring, or 'reset' when some are gone. */
   function replay(lastEventId: string | undefined): (BusEvent | 'reset')[] {
     if (lastEventId === undefined || lastEventId === '') return []
@@ -132,7 +148,10 @@ export function makeEventBus(deps: { readonly read: EventReadContext; readonly b
   }
 
   return {
+    /** This process's id prefix (also its name on the cross-process channel). */
+    boot: deps.boot,
     publish,
+    reset,
     subscribe,
     stats: () => ({ subscribers: subscribers.size, published: n, dropped }),
   }

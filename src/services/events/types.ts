@@ -11,6 +11,8 @@ export type EventBody =
       readonly name: string | null
       /** The object's canonical JSON, for the read decision (markings); never sent to clients. */
       readonly json?: string
+      /** The stored version's sequence number: how another process loads it (fanout.ts). */
+      readonly objectSeq?: number
     }
   | {
       readonly kind: 'alert'
