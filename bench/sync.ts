@@ -10,7 +10,7 @@
  *   node --import tsx bench/sync.ts [--objects 100000]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -100,6 +100,18 @@ try {
   cli(b, ['peer', 'accept', inv.invitation, '--name', 'a'])
   cli(a, ['peer', 'approve', 'b', '--fingerprint', bFp])
   cli(b, ['peer', 'approve', 'a', '--fingerprint', inv.fingerprint])
+  // What leaves A is decided under an agreement: A proposes one (up to GREEN, no onward sharing), B accepts.
+  const agreement = (cli(a, ['agreement', 'propose', '--peer', 'b', '--purpose', 'sync benchmark', '--max-tlp', 'green', '--onward', 'no']) as { agreement: { id: string } }).agreement.id
+  const hand = (from: Node, to: Node) => {
+    const file = join(dir, `${agreement}.json`)
+    const r = spawnSync(process.execPath, [BIN, 'agreement', 'export', agreement, '--data', from.data], { env: env(from), encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`agreement export: ${r.stderr}`)
+    writeFileSync(file, r.stdout)
+    cli(to, ['agreement', 'import', file])
+  }
+  hand(a, b)
+  cli(b, ['agreement', 'accept', agreement])
+  hand(b, a)
   log('A publishes the per-peer collection for B …')
   const pub = await post(a, '/api/v1/peers/b/sync')
   log(`B pulls with provenance verified …`)

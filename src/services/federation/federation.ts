@@ -36,7 +36,7 @@ import { recipientsOf } from '../../core/marking/recipients.js'
 import type { Hop, Origin, PolicyEnv } from '../../core/policy/audience.js'
 import type { CollectionEntry, KeysetPosition } from '../../store/port.js'
 import type { EntriesPage, ObjectsService } from '../share/objects.js'
-import type { PeerClient, RegisterAnswer, RegisterRequest } from './ports.js'
+import type { ObjectsPage, PeerClient, RegisterAnswer, RegisterRequest } from './ports.js'
 
 /** Objects per pull page and per provenance request (the provenance endpoint takes at most 1,000). */
 export const PULL_PAGE = 1000
@@ -129,6 +129,18 @@ function versionOf(o: Record<string, unknown>, sha256: (s: string) => Uint8Array
   const c = typeof o['created'] === 'string' ? toStoredTimestamp(o['created']) : null
   const v = m ?? c
   return { versionKey: v ?? `h:${sha}`, taxiiVersion: v, sha }
+}
+
+/** A pull page fetched and checked, ready to store (see `pull`). */
+interface FetchedPage {
+  readonly page: ObjectsPage
+  readonly accepted: readonly Record<string, unknown>[]
+  readonly groups: ReadonlyMap<string, { origin: Origin; objects: Record<string, unknown>[] }>
+  readonly versions: ReadonlyMap<Record<string, unknown>, ReturnType<typeof versionOf>>
+  /** Objects of the page refused before ingest (malformed, provenance, path). */
+  readonly bad: number
+  readonly nextSeen: string | null
+  readonly to: SyncCursor
 }
 
 export function makeFederationService(deps: FederationDeps) {
@@ -275,6 +287,9 @@ export function makeFederationService(deps: FederationDeps) {
     if (reader === null || env === null) return 0
     const outbound = peer.outboundCollectionId
     const exclude = (await store.peers.list()).map((p) => p.outboundCollectionId).filter((c): c is string => c !== null)
+    // Agreements travel by export/import or the peer inbox, never by sync (the collection is node-internal).
+    const agreementsCollection = await store.collections.find(AGREEMENTS_COLLECTION_ALIAS)
+    if (agreementsCollection) exclude.push(agreementsCollection.id)
     // An agreement started, ended, was suspended or resumed: look at everything again (what was
     // withheld may now go; what went stays in the collection but reads check the policy again).
     const sigKey = `federation.publish.agreements.${peer.id}`
@@ -287,9 +302,6 @@ export function makeFederationService(deps: FederationDeps) {
         return ok(undefined)
       })
     }
-    // Agreements travel by export/import or the peer inbox, never by sync (the collection is node-internal).
-    const agreementsCollection = await store.collections.find(AGREEMENTS_COLLECTION_ALIAS)
-    if (agreementsCollection) exclude.push(agreementsCollection.id)
     let total = 0
     for (;;) {
       const r = await store.transaction(async (tx) => {
@@ -402,9 +414,15 @@ export function makeFederationService(deps: FederationDeps) {
     let received = 0
     let duplicates = 0
     let rejected = 0
-    for (;;) {
-      const page = await c.objects(peer.apiRoot, peer.auth, peer.remoteCollection, { addedAfter: cursor.addedAfter, next: cursor.next, limit: PULL_PAGE })
-      pages++
+    /**
+     * Fetches the page at `at` and makes it ready to store: the TAXII page, then (nodes) its provenance
+     * verified with the pinned key and its paths. Nothing is stored here, so the next page can be
+     * fetched and verified while this one is stored (the cursor still moves one page at a time, in
+     * the page's own transaction).
+     */
+    const remote = peer.remoteCollection
+    const fetchPage = async (at: SyncCursor, seenBefore: string | null): Promise<Result<FetchedPage>> => {
+      const page = await c.objects(peer.apiRoot, peer.auth, remote, { addedAfter: at.addedAfter, next: at.next, limit: PULL_PAGE })
       if (page.objects.length > PULL_PAGE * 10) return conflict(`${peer.name} sent ${page.objects.length} objects in one page`)
       const candidates: Record<string, unknown>[] = []
       let bad = 0
@@ -415,8 +433,12 @@ export function makeFederationService(deps: FederationDeps) {
       const versions = new Map<Record<string, unknown>, ReturnType<typeof versionOf>>()
       for (const o of candidates) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
       let accepted = candidates
+      let pathsAhead: ReturnType<typeof receivedPaths> | null = null
       if (verifier && candidates.length > 0) {
-        const raw = await c.provenance(peer.url, peer.auth, peer.remoteCollection, candidates.map((o) => {
+        // The paths are asked for at the same time (for every candidate; only verified ones are kept).
+        pathsAhead = peer.kind === 'node' ? receivedPaths(peer, candidates, versions) : null
+        pathsAhead?.catch(() => undefined)
+        const raw = await c.provenance(peer.url, peer.auth, remote, candidates.map((o) => {
           const v = versions.get(o)?.taxiiVersion
           return v ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
         }))
@@ -432,7 +454,7 @@ export function makeFederationService(deps: FederationDeps) {
           const report = verifyProvenance(bundle.value, held, verifier, deps.verify, (b) => hasher.sha256(b), { origin: peer.origin ?? '' })
           for (const r of report.results) {
             // The evidence must be for the collection this peer publishes for us, not any other.
-            if (r.ok && r.entry?.collection === peer.remoteCollection) verified.add(provenanceKey(r.id, r.version))
+            if (r.ok && r.entry?.collection === remote) verified.add(provenanceKey(r.id, r.version))
             else reasons.set(provenanceKey(r.id, r.version), r.reason ?? 'the log entry is for another collection')
           }
         }
@@ -457,7 +479,7 @@ export function makeFederationService(deps: FederationDeps) {
       // the origin node to us); a feed's objects are this node's input with no producer known.
       const groups = new Map<string, { origin: Origin; objects: Record<string, unknown>[] }>()
       if (peer.kind === 'node' && accepted.length > 0) {
-        const paths = await receivedPaths(peer, accepted, versions)
+        const paths = await (pathsAhead ?? receivedPaths(peer, accepted, versions))
         const kept: Record<string, unknown>[] = []
         for (const o of accepted) {
           const path = paths.get(o)
@@ -477,8 +499,18 @@ export function makeFederationService(deps: FederationDeps) {
         groups.set('feed', { origin: { kind: 'local', producer: '' }, objects: accepted })
       }
       const pageMax = page.dateAddedLast
-      const nextSeen = pageMax !== null && (seenMax === null || pageMax > seenMax) ? pageMax : seenMax
-      const to = advance(cursor, page, nextSeen)
+      const nextSeen = pageMax !== null && (seenBefore === null || pageMax > seenBefore) ? pageMax : seenBefore
+      return ok({ page, accepted, groups, versions, bad, nextSeen, to: advance(at, page, nextSeen) })
+    }
+    let ahead: Promise<Result<FetchedPage>> | null = fetchPage(cursor, seenMax)
+    while (ahead !== null) {
+      const fetched: Result<FetchedPage> = await ahead
+      if (!fetched.ok) return fetched
+      pages++
+      const { page, groups, versions, bad, nextSeen, to }: FetchedPage = fetched.value
+      // Page n+1 is fetched and verified while page n is stored.
+      ahead = page.more ? fetchPage(to, nextSeen) : null
+      ahead?.catch(() => undefined)
       const from = cursor
       const at = now()
       // One ingest per path (usually one); the cursor moves with the last one, so a crash between two
@@ -525,7 +557,6 @@ export function makeFederationService(deps: FederationDeps) {
       for (const res of r.value.results) if (res.outcome === 'failed') logger.warn({ peer: peer.name, id: res.id, code: res.code, pointer: res.pointer }, 'object rejected: not valid STIX')
       cursor = to
       seenMax = nextSeen
-      if (!page.more) break
     }
     if (received > 0) emit({ kind: 'changed' })
     return ok({ pages, received, duplicates, rejected, checkpoint })
