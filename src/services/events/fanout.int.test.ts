@@ -6,6 +6,7 @@
  * bus stays in-process.
  */
 import { randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Viewer } from '../../core/policy/viewer.js'
@@ -16,6 +17,8 @@ import { openStore } from '../../store/kysely/open.js'
 import type { Store } from '../../store/port.js'
 import { DIALECTS, PG_TEST_URL, dropSchema } from '../../../test/db.js'
 import { createTestNode, silentLogger } from '../../../test/node.js'
+import { DEFAULT_HTTP_OPTIONS } from '../../../test/http.js'
+import { buildApp } from '../../http/app.js'
 import { makeServices, type Services } from '../index.js'
 import type { Delivery, Subscription } from './bus.js'
 import { MAX_NOTICE_BYTES, decodeNotice, encodeNotice } from './fanout.js'
@@ -143,6 +146,48 @@ describe.skipIf(!DIALECTS.includes('postgres'))('live events across processes on
     expect(await take(outsiderOnB, 300)).toEqual([])
     expect(b.events.stats()).toMatchObject({ received: 1 })
     for (const s of [onA, onB, outsiderOnB]) s.close()
+  })
+
+  it('streams an object ingested through one process over Server-Sent Events of the other, to readers only', async () => {
+    const app = await buildApp({ services: b, logger: silentLogger, options: DEFAULT_HTTP_OPTIONS })
+    const url = await app.listen({ host: '127.0.0.1', port: 0 })
+    try {
+      const tokenOf = async (v: Viewer, username: string) => {
+        const u = await a.admin.createUser(system, { orgId: v.orgId, username, role: 'analyst', password: 'correct horse battery staple' })
+        if (!u.ok) throw new Error(JSON.stringify(u.error))
+        const t = await a.admin.createToken(system, { userId: u.value.id, name: 'sse' })
+        if (!t.ok) throw new Error(JSON.stringify(t.error))
+        return t.value.secret
+      }
+      const stream = (token: string) => {
+        const events: string[] = []
+        const req = httpRequest(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            for (const block of chunk.split('\n\n')) if (block.startsWith('id: ')) events.push(block)
+          })
+        })
+        req.on('error', () => undefined)
+        req.end()
+        return { events, close: () => req.destroy() }
+      }
+      const readerStream = stream(await tokenOf(reader, 'sse-reader'))
+      const outsiderStream = stream(await tokenOf(outsider, 'sse-outsider'))
+      await new Promise((r) => setTimeout(r, 300))
+      const obj = indicator(4, 'Seen over SSE')
+      expect((await a.ingest.addObjects(system, { collection: 'default', objects: [obj] })).ok).toBe(true)
+      for (let i = 0; i < 60 && !readerStream.events.some((e) => e.includes(obj.id)); i++) await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 300))
+      expect(readerStream.events.filter((e) => e.includes(obj.id))).toHaveLength(1)
+      expect(readerStream.events.join('')).toContain('"name":"Seen over SSE"')
+      // The object's content never reaches the stream, only its id and name.
+      expect(readerStream.events.join('')).not.toContain('results-4.example')
+      expect(outsiderStream.events).toEqual([])
+      readerStream.close()
+      outsiderStream.close()
+    } finally {
+      await app.close()
+    }
   })
 
   it('delivers case changes to the case’s organisations only', async () => {
