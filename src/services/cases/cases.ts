@@ -442,12 +442,13 @@ export function makeCasesService(deps: CasesDeps) {
   }
 
   // --- Views ----------------------------------------------------------------------------------------
-  function caseView(c: CaseRecord, role: CaseRole, byIdentity: Map<string, Organisation>): CaseView {
+  /** `allowedTransitions` are the moves this viewer may make: none for participants and read-only users. */
+  function caseView(viewer: Viewer, c: CaseRecord, role: CaseRole, byIdentity: Map<string, Organisation>): CaseView {
     return {
       id: c.id, version: c.modified, title: c.title, description: c.description, severity: c.severity, status: c.status, statusReason: c.statusReason,
       closeReason: c.closeReason, tlp: c.tlp, lead: orgRef(byIdentity, c.leadRef), participants: c.participantRefs.map((r) => orgRef(byIdentity, r)),
       linkedObjects: [...c.linkedRefs], playbook: c.playbook, created: c.created, modified: c.modified, modifiedBy: c.modifiedByRef, role,
-      allowedTransitions: [...TRANSITIONS[c.status]],
+      allowedTransitions: mayRunCase(viewer, role) ? [...TRANSITIONS[c.status]] : [],
     }
   }
 
@@ -568,7 +569,7 @@ export function makeCasesService(deps: CasesDeps) {
     const caseObject = buildCase(c)
     const w = await write(viewer, collectionId, [caseObject, ...tasks], { events: [{ kind: 'case', caseId: c.id, change: 'created', objectId: c.id, caseObject }] })
     if (!w.ok) return w
-    return ok(caseView(c, isAdmin(viewer) && leadRef !== (await viewerOrgRef(viewer)) ? 'admin' : 'lead', await orgsByIdentity()))
+    return ok(caseView(viewer, c, isAdmin(viewer) && leadRef !== (await viewerOrgRef(viewer)) ? 'admin' : 'lead', await orgsByIdentity()))
   }
 
   async function changeCase(viewer: Viewer, caseId: string, ifMatch: string | undefined, edit: (c: CaseRecord, role: CaseRole) => Promise<Result<CaseRecord>> | Result<CaseRecord>, needLead = true) {
@@ -589,7 +590,7 @@ export function makeCasesService(deps: CasesDeps) {
       events: [{ kind: 'case', caseId: c.id, change: 'updated', objectId: c.id, caseObject }],
     })
     if (!w.ok) return w
-    return ok(caseView(updated, role, await orgsByIdentity()))
+    return ok(caseView(viewer, updated, role, await orgsByIdentity()))
   }
 
   async function tasksOf(collectionId: string, caseId: string): Promise<TaskRecord[]> {
@@ -674,7 +675,7 @@ export function makeCasesService(deps: CasesDeps) {
     async get(viewer: Viewer, caseId: string): Promise<Result<{ case: CaseView; stix: Record<string, unknown> }>> {
       const lc = await loadCase(viewer, caseId)
       if (!lc.ok) return lc
-      return ok({ case: caseView(lc.value.c, lc.value.role, await orgsByIdentity()), stix: lc.value.json })
+      return ok({ case: caseView(viewer, lc.value.c, lc.value.role, await orgsByIdentity()), stix: lc.value.json })
     },
 
     /** Edits case fields and moves the status through the workflow (lead and administrators). */

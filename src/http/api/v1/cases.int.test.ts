@@ -109,7 +109,9 @@ for (const dialect of DIALECTS) {
       expect(v2.version).not.toBe(cur.version)
       // The old version is stale now.
       problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${cur.version}"` }, body: { severity: 'critical' } }), 412, 'precondition_failed')
-      // A participant may not run the case.
+      // A participant may not run the case, and is offered no status moves.
+      const seen = json<{ case: CaseBody }>(await api(n.app, 'GET', `/api/v1/cases/${caseId}`, { token: orgs.partner.token })).case
+      expect(seen).toMatchObject({ role: 'participant', status: 'triage', allowedTransitions: [] })
       problem(await patch(n.app, `/api/v1/cases/${caseId}`, { token: orgs.partner.token, headers: { 'if-match': `"${v2.version}"` }, body: { severity: 'critical' } }), 403, 'forbidden')
       const v3 = json<CaseBody>(await patch(n.app, `/api/v1/cases/${caseId}`, { token: leadAnalyst.token, headers: { 'if-match': `"${v2.version}"` }, body: { status: 'active', severity: 'critical' } }))
       expect(v3).toMatchObject({ status: 'active', severity: 'critical' })
