@@ -801,6 +801,10 @@ export interface PendingMember {
   readonly relayed: boolean
   /** The version was received from the peer asked about: never offer it back. */
   readonly fromPeer: boolean
+  /** When the membership was added (stored timestamp). */
+  readonly dateAdded: string
+  /** The membership's stored audience key (migration 0007): what the sharing decision needs besides the object. */
+  readonly audience: Omit<StoredAudience, 'recipients'>
 }
 
 export interface ObjectOrigin {
@@ -817,10 +821,6 @@ export interface PeerStore {
   get(id: string): Promise<Peer | null>
   /** By id or by name. */
   find(idOrName: string): Promise<Peer | null>
-  /** When the membership was added (stored timestamp). */
-  readonly dateAdded: string
-  /** The membership's stored audience key (migration 0007): what the sharing decision needs besides the object. */
-  readonly audience: Omit<StoredAudience, 'recipients'>
   /** The peer whose system principal is this user. */
   findByUser(userId: string): Promise<Peer | null>
   list(): Promise<Peer[]>
