@@ -35,6 +35,8 @@ export function makeServices(
       canReadCollection: cachedCollectionReads((c, o) => deps.store.collections.permissionOf(c, o), () => deps.clock.nowMs()),
       mayReadObject: (viewer, collectionId, json) => objectReads.mayReadObject(viewer, collectionId, json),
       mayViewCase: (viewer, caseObject) => cases.mayViewCase(viewer, caseObject),
+      // An alert's event reaches a user only when the alert API would show it (the objects it names pass decide()).
+      mayViewAlert: async (viewer, alertId) => (await alertService.get(viewer, alertId)).ok,
     },
     ...(deps.events ? { options: deps.events } : {}),
   }), { channel: deps.eventChannel, store: deps.store, logger: deps.logger })
@@ -57,13 +59,16 @@ export function makeServices(
       const added = await deps.store.alerts.add(alerts)
       for (const a of added)
         events.publish({ kind: 'alert', orgId: a.orgId, alertId: a.id, alertKind: a.kind, indicatorId: a.indicatorId, suppressed: a.suppressed !== null })
-      for (const a of added) await webhooks.alertCreated(a).catch(() => 0)
+      // Webhooks only for alerts the organisation may see (the marking policy on both objects it names).
+      for (const a of added) if (a.suppressed === null && (await alertService.visibleToOrg(a).catch(() => false))) await webhooks.alertCreated(a).catch(() => 0)
       return added
     },
   }
   // The store object is frozen (a Proxy may not return another `alerts`): a view with its own `alerts` over it.
   const correlationStore = Object.create(deps.store, { alerts: { value: alertEvents, enumerable: true } }) as Store
-  const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest })
+  const correlate = makeCorrelateService({ ...deps, store: correlationStore, writer: () => ingest, agreementViews: (now) => agreements.activeAgreements(now) })
+  // Alerts are read through the marking policy (the objects they name must pass decide()).
+  const alertService = makeAlertService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })
   // Joint cases: every change goes through ingest; its webhook deliveries are queued in the change's own
   // transaction (outbox), and the change reaches the live-event bus after commit.
   const cases = makeCasesService({
@@ -102,7 +107,7 @@ export function makeServices(
     webhooks,
     ingest,
     correlate,
-    alerts: makeAlertService(deps),
+    alerts: alertService,
     // A peer reading its per-peer collection gets only what decide() lets it see at the time of the read.
     objects: federation.guardObjects(makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })),
     log: makeLogService(deps),

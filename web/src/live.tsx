@@ -7,7 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 
 export type LiveEvent =
   | { kind: 'object'; data: { collectionId: string; id: string; type: string; dateAdded: string; name: string | null } }
-  | { kind: 'alert'; data: { alertId: string; kind: string; indicatorId: string } }
+  | { kind: 'alert'; data: { alertId: string; kind: string } }
   | { kind: 'case'; data: { caseId: string; change: string } }
   | { kind: 'reset'; data: Record<string, never> }
 

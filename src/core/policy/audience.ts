@@ -50,8 +50,11 @@ export interface Hop {
 
 /** Where a stored version came from. */
 export type Origin =
-  /** Written on this node by one of its organisations (the producer). */
-  | { readonly kind: 'local'; readonly producer: string }
+  /**
+   * Written on this node by one of its organisations (the producer), or derived by the node itself
+   * with no producing organisation (null: correlation's sightings), seen only by their audience.
+   */
+  | { readonly kind: 'local'; readonly producer: string | null }
   /**
    * Received from a peer. `path` runs from the origin node to this one (`path[0].from` is the origin,
    * the last hop's `to` is this node); `producer` is the organisation that wrote it at the origin,

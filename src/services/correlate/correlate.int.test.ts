@@ -18,6 +18,8 @@ import type { Viewer } from '../../core/policy/viewer.js'
 import { WarninglistMatcher } from '../../core/correlate/warninglists.js'
 import { loadWarninglists } from '../../platform/warninglists.js'
 import type { Alert } from '../../store/port.js'
+import { TLP2_IDS } from '../../core/marking/tlp.js'
+import { RECIPIENTS_EXTENSION_ID } from '../../core/marking/recipients.js'
 
 const T0 = Date.parse('2026-11-01T00:00:00Z')
 
@@ -85,6 +87,7 @@ for (const dialect of DIALECTS) {
     let collB: string
     const system = (): Viewer => ({ kind: 'system', name: 'test', orgId: node.hostOrgId })
     const [d1, d2, d3, d4, d5] = trails('domain', 5)
+    const [d6] = trails('domain', 1, 40)
     let ip1 = ''
 
     const alertsOf = async (orgId: string, suppressed = false): Promise<Alert[]> => [...(await node.store.alerts.list({ orgId, suppressed, limit: 1000 })).items]
@@ -147,27 +150,29 @@ for (const dialect of DIALECTS) {
       expect(logged.filter((e) => e.object?.id === s1?.id)).toEqual([expect.objectContaining({ kind: 'object.added', by: { system: 'correlation' }, collection: collB })])
       expect(await node.services.verifyLog()).toMatchObject({ ok: true, problems: [] })
 
-      // A (owner) learns its indicator was sighted, not by whom: it may not read collection B.
+      // Both sides are unmarked, so AMBER (the collections' default), and neither organisation may read
+      // the other's collection: neither is a recipient of the other's object. The alerts are stored,
+      // but the alert read path (decide() on both objects it names) shows neither side anything.
       const forA = await alertsOf(orgA.id)
       expect(forA).toHaveLength(2)
       const a1 = forA.find((x) => x.indicatorId === indicator(d1 as string, 'domain').id) as Alert
       expect(a1).toMatchObject({ kind: 'indicator_sighted', value: (d1 as string).toLowerCase(), suppressed: null, observationId: od.id })
-      expect(a1.detail).toMatchObject({ count: 3, observation: null, note: 'sighted by another organisation', indicator: { id: indicator(d1 as string, 'domain').id } })
-      expect(JSON.stringify(a1.detail)).not.toContain(od.id)
-      expect(JSON.stringify(a1.detail)).not.toContain(collB)
+      expect(a1.detail).toMatchObject({ count: 3, observation: null, indicator: { id: indicator(d1 as string, 'domain').id } })
       expect(typeof (a1.detail.decay as { score: number }).score).toBe('number')
-      // B (reporter) learns its observation matched an indicator of another organisation.
-      const forB = await alertsOf(orgB.id)
-      expect(forB).toHaveLength(2)
-      const b1 = forB.find((x) => x.observationId === od.id) as Alert
-      expect(b1).toMatchObject({ kind: 'observation_matched', value: (d1 as string).toLowerCase() })
-      expect(b1.detail).toMatchObject({ indicator: null, note: 'an indicator of another organisation', observation: { id: od.id, collectionId: collB } })
-      expect(JSON.stringify(b1.detail)).not.toContain('maltrail')
-      // Through the alert service, B's view hides the indicator id too.
-      const viewB = await node.services.alerts.list(B, {})
-      expect(viewB.ok && viewB.value.items.every((x) => x.indicatorId === null)).toBe(true)
-      const viewA = await node.services.alerts.list(A, {})
-      expect(viewA.ok && viewA.value.items.every((x) => x.observationId === null && x.indicatorId !== null)).toBe(true)
+      expect(await alertsOf(orgB.id)).toHaveLength(2)
+      expect(await node.services.alerts.list(A, {})).toMatchObject({ ok: true, value: { items: [], nextCursor: null } })
+      expect(await node.services.alerts.list(B, {})).toMatchObject({ ok: true, value: { items: [], nextCursor: null } })
+      expect(await node.services.alerts.get(B, (await alertsOf(orgB.id))[0]?.id as string)).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      expect(await node.services.alerts.markRead(A, a1.id)).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      // The sighting is no wider than what it derives from: AMBER on both sides and nobody on the node
+      // may see both, so it is RED and names nobody; its producer is no organisation.
+      expect(s1).toMatchObject({ object_marking_refs: [TLP2_IDS.red] })
+      expect(JSON.stringify(s1)).not.toContain(RECIPIENTS_EXTENSION_ID)
+      const readsB = await node.services.objects.objectEntries(B, { collection: collB, id: s1?.id as string, filters: {}, after: null, limit: 10, withContent: true })
+      expect(readsB).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      // Administrators see every alert, as stored.
+      const admin = await node.services.alerts.list(system(), { orgId: orgB.id })
+      expect(admin.ok && admin.value.items).toHaveLength(2)
     })
 
     it('each side sees the other when the read policy allows it', async () => {
@@ -180,7 +185,44 @@ for (const dialect of DIALECTS) {
       expect(a.detail).toMatchObject({ observation: { id: od.id, collectionId: collB, reporter: orgB.id, reporterName: 'Election Authority Beta' } })
       const b = (await alertsOf(orgB.id)).find((x) => x.observationId === od.id) as Alert
       expect(b.detail).toMatchObject({ indicator: { id: indicator(d4 as string, 'domain').id, pattern: `[domain-name:value = '${d4}']`, ownerName: 'CERT Alpha' } })
+      // Through the alert service, each sees the alert with both sides (readers of both collections).
+      const viewA = await node.services.alerts.get(A, a.id)
+      expect(viewA).toMatchObject({ ok: true, value: { indicatorId: indicator(d4 as string, 'domain').id, observationId: od.id, value: d4, detail: { observation: { id: od.id } } } })
+      expect(viewA.ok && JSON.stringify(viewA.value)).not.toContain('observationAt')
+      const viewB = await node.services.alerts.get(B, b.id)
+      expect(viewB).toMatchObject({ ok: true, value: { indicatorId: indicator(d4 as string, 'domain').id, detail: { indicator: { pattern: `[domain-name:value = '${d4}']` } } } })
+      // The sighting names exactly the organisations that may see both (A and B, both readers of both
+      // collections now), at AMBER, and B reads it.
+      const sd4 = (await sightingsIn(collB)).find((x) => x.sighting_of_ref === indicator(d4 as string, 'domain').id)
+      expect(sd4).toMatchObject({ object_marking_refs: [TLP2_IDS.amber], extensions: { [RECIPIENTS_EXTENSION_ID]: { recipient_refs: [orgA.identityId, orgB.identityId].sort() } } })
+      expect(await node.services.objects.objectEntries(B, { collection: collB, id: sd4?.id as string, filters: {}, after: null, limit: 10, withContent: true })).toMatchObject({ ok: true })
       await node.services.admin.setCollectionPermission(system(), { collection: collB, orgId: orgA.id, canRead: false, canWrite: false })
+      await node.services.admin.setCollectionPermission(system(), { collection: collA, orgId: orgB.id, canRead: false, canWrite: false })
+    })
+
+    it('a RED indicator of another organisation does not reach the reporter through an alert; a GREEN observation reaches the owner without details', async () => {
+      // B may read A's collection, but A's indicator is RED naming nobody: only A sees it.
+      await node.services.admin.setCollectionPermission(system(), { collection: collA, orgId: orgB.id, canRead: true, canWrite: false })
+      const red = indicator(d6 as string, 'domain', { object_marking_refs: [TLP2_IDS.red] })
+      await add(A, collA, [red])
+      const [sco, od] = observedData('domain-name', d6 as string)
+      await add(B, collB, [{ ...sco, object_marking_refs: [TLP2_IDS.green] }, { ...od, object_marking_refs: [TLP2_IDS.green] }])
+      const stored = (await alertsOf(orgB.id)).find((x) => x.indicatorId === red.id) as Alert
+      expect(stored).toBeDefined()
+      // Nothing of it for B: not the alert, not its value, not the pattern, not through get or the list.
+      const listB = await node.services.alerts.list(B, { limit: 1000 })
+      expect(listB.ok && JSON.stringify(listB.value)).not.toContain(d6 as string)
+      expect(listB.ok && listB.value.items.some((x) => x.id === stored.id)).toBe(false)
+      expect(await node.services.alerts.get(B, stored.id)).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      // A sees the GREEN observation (community) but may not read B's collection: the fact, no ids.
+      const forA = (await alertsOf(orgA.id)).find((x) => x.indicatorId === red.id) as Alert
+      const viewA = await node.services.alerts.get(A, forA.id)
+      expect(viewA).toMatchObject({ ok: true, value: { indicatorId: red.id, observationId: null, value: (d6 as string).toLowerCase(), detail: { observation: null, note: 'sighted by another organisation' } } })
+      expect(viewA.ok && JSON.stringify(viewA.value)).not.toContain(collB)
+      // The sighting is RED and names A only (the one organisation that may see both); B does not see it.
+      const sd5 = (await sightingsIn(collB)).find((x) => x.sighting_of_ref === red.id)
+      expect(sd5).toMatchObject({ object_marking_refs: [TLP2_IDS.red], extensions: { [RECIPIENTS_EXTENSION_ID]: { recipient_refs: [orgA.identityId] } } })
+      expect(await node.services.objects.objectEntries(B, { collection: collB, id: sd5?.id as string, filters: {}, after: null, limit: 10, withContent: true })).toMatchObject({ ok: false })
       await node.services.admin.setCollectionPermission(system(), { collection: collA, orgId: orgB.id, canRead: false, canWrite: false })
     })
 
@@ -228,9 +270,9 @@ for (const dialect of DIALECTS) {
       const r = await node.services.correlate.correlateAll()
       if (!r.ok) throw new Error('correlateAll')
       expect(r.value).toMatchObject({ sightings: 0, alerts: 0, errors: 0 })
-      expect(r.value.matches).toBe(5) // d1, ip1, d4, d3 and the suppressed 8.8.8.8
+      expect(r.value.matches).toBe(6) // d1, ip1, d4, d3, d6 and the suppressed 8.8.8.8
       expect(r.value.suppressed).toEqual({ 'warninglist: List of known IPv4 public DNS resolvers': 1 })
-      expect(r.value.indicators).toBe(6) // d2 revoked; d5 is indexed but no longer valid
+      expect(r.value.indicators).toBe(7) // d2 revoked; d5 is indexed but no longer valid
       expect((await sightingsIn(collB)).length).toBe(sightings)
       expect((await alertsOf(orgA.id)).length + (await alertsOf(orgB.id)).length).toBe(alerts)
       expect((await alertsOf(orgA.id, true)).length).toBe(suppressed)

@@ -34,6 +34,10 @@ import type { Alert, Organisation, Store } from '../../store/port.js'
 import type { Clock, Ids, Logger } from '../deps.js'
 import type { AddedObject } from '../pipeline/ingest.js'
 import { ObservationValues, patternProbes, type ObservationKind, type ObservationRecord } from './observations.js'
+import type { Origin } from '../../core/policy/audience.js'
+import type { ReadPolicyDeps } from '../share/audience.js'
+import { makeObjectVisibility } from '../share/visibility.js'
+import { sightingMarking } from './sighting-marking.js'
 
 /** The namespace of correlation sighting ids: sighting--UUIDv5(namespace, indicator id + '|' + observation id). */
 export const SIGHTING_NAMESPACE = '6b7d0c52-3a8e-5f1d-9c4b-2e1f0a9d8c73'
@@ -64,9 +68,9 @@ export interface CorrelationOptions {
 }
 
 
-/** What correlation needs of the ingest pipeline: storing its sightings. */
+/** What correlation needs of the ingest pipeline: storing its sightings (with no producing organisation). */
 export interface SightingWriter {
-  addObjects(viewer: Viewer, input: { readonly collection: string; readonly objects: readonly unknown[] }): Promise<Result<{ results: readonly { outcome: string }[] }>>
+  ingestBatch(viewer: Viewer, input: { readonly collection: string; readonly objects: readonly unknown[]; readonly origin?: Origin }): Promise<Result<{ results: readonly { outcome: string }[] }>>
 }
 
 export interface CorrelateDeps {
@@ -77,6 +81,8 @@ export interface CorrelateDeps {
   readonly correlation?: CorrelationOptions
   /** Late-bound: the ingest service is built with a hook into this service. */
   readonly writer: () => SightingWriter
+  /** The agreements this node knows (the read policy behind sightings' markings). */
+  readonly agreementViews?: NonNullable<ReadPolicyDeps['agreementViews']>
 }
 
 /** Counts of one correlation run. */
@@ -378,6 +384,8 @@ export function makeCorrelateService(deps: CorrelateDeps) {
     const seen = new Set<string>()
     const sightingsByCollection = new Map<string, JsonObject[]>()
     const alerts: Alert[] = []
+    // Sightings are marked no wider than the indicator and the observation (sighting-marking.ts).
+    const visibility = makeObjectVisibility(deps)
     const readCache = new Map<string, boolean>()
     const readable = async (orgId: string, collectionId: string) => {
       const k = `${orgId}\u0000${collectionId}`
@@ -403,6 +411,9 @@ export function makeCorrelateService(deps: CorrelateDeps) {
         lastSeen: m.obs.lastSeen,
         count: m.obs.count,
         decay: { score: decay.score, decayed: decay.decayed },
+        // Where both sides are stored, so the alert read path can ask the marking policy about each.
+        indicatorAt: { collectionId: ind.collectionId },
+        observationAt: { collectionId: m.obs.rec.collectionId },
       }
       const reporter = m.obs.rec.reporterOrg
       const reporterOrg = await org(reporter)
@@ -432,6 +443,7 @@ export function makeCorrelateService(deps: CorrelateDeps) {
           last_seen: m.obs.lastSeen < m.obs.firstSeen ? m.obs.firstSeen : m.obs.lastSeen,
           count: Math.max(0, Math.min(999_999_999, Math.floor(m.obs.count))),
           ...(m.obs.observedDataRefs.length > 0 ? { observed_data_refs: m.obs.observedDataRefs } : {}),
+          ...(await sightingMarking(deps, visibility, { indicator: { collectionId: ind.collectionId, id: m.indicator }, observation: { collectionId: m.obs.rec.collectionId, id: m.obs.rec.id } })),
         }
         const list = sightingsByCollection.get(m.obs.rec.collectionId) ?? []
         list.push(sighting)
@@ -452,7 +464,7 @@ export function makeCorrelateService(deps: CorrelateDeps) {
     const viewer: Viewer = { kind: 'system', name: CORRELATION_ACTOR, orgId: hostOrg }
     for (const [collection, list] of sightingsByCollection) {
       for (let i = 0; i < list.length; i += LIMITS.maxObjectsPerRequest) {
-        const r = await writer.addObjects(viewer, { collection, objects: list.slice(i, i + LIMITS.maxObjectsPerRequest) })
+        const r = await writer.ingestBatch(viewer, { collection, objects: list.slice(i, i + LIMITS.maxObjectsPerRequest), origin: { kind: 'local', producer: null } })
         if (!r.ok) {
           summary.errors++
           log.warn({ collection, error: r.error }, 'cannot store correlation sightings')

@@ -55,6 +55,17 @@ describe('event bus', () => {
     expect(await mayReceive(admin, { kind: 'nope' } as unknown as EventBody, read)).toBe(false)
   })
 
+  it('an alert event reaches its organisation only when the alert read path would show the alert', async () => {
+    const ev = { kind: 'alert' as const, orgId: 'org-a', alertId: 'x', alertKind: 'observation_matched', indicatorId: 'indicator--x', suppressed: false }
+    const asked: string[] = []
+    const ctx: EventReadContext = { canReadCollection: async () => true, mayViewAlert: async (_v, id) => (asked.push(id), id === 'shown') }
+    expect(await mayReceive(analyst('org-a'), ev, ctx)).toBe(false)
+    expect(await mayReceive(analyst('org-a'), { ...ev, alertId: 'shown' }, ctx)).toBe(true)
+    expect(await mayReceive(analyst('org-b'), { ...ev, alertId: 'shown' }, ctx)).toBe(false)
+    expect(await mayReceive(admin, ev, ctx)).toBe(true)
+    expect(asked).toEqual(['x', 'shown'])
+  })
+
   it('resumes after Last-Event-ID from the ring, and says reset when the ring no longer has the events', async () => {
     const bus = makeEventBus({ boot: 'b2', read, options: { ringSize: 5, queueMax: 100 } })
     const first = [1, 2, 3].map((n) => bus.publish(object('A', n)))

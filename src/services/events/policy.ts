@@ -14,6 +14,11 @@ export interface EventReadContext {
   mayReadObject?: (viewer: Viewer, collectionId: string, json: string) => Promise<boolean>
   /** From src/services/cases when present (`mayViewCase`); without it, case events reach nobody. */
   mayViewCase?: (viewer: Viewer, caseObject: Readonly<Record<string, unknown>>) => boolean | Promise<boolean>
+  /**
+   * The marking policy on the objects an alert names (correlate/alerts.ts): with it, an organisation's
+   * users get the alert's event only when `/api/v1/alerts` would show them the alert.
+   */
+  mayViewAlert?: (viewer: Viewer, alertId: string) => Promise<boolean>
 }
 
 export async function mayReceive(viewer: Viewer, event: EventBody, ctx: EventReadContext): Promise<boolean> {
@@ -26,7 +31,8 @@ export async function mayReceive(viewer: Viewer, event: EventBody, ctx: EventRea
     case 'alert':
       // Alerts are per organisation; suppressed matches are for node administrators only (as in /api/v1/alerts).
       if (viewer.kind === 'system' || viewer.role === 'admin') return true
-      return event.suppressed === false && event.orgId === viewer.orgId
+      if (event.suppressed || event.orgId !== viewer.orgId) return false
+      return ctx.mayViewAlert === undefined ? true : ctx.mayViewAlert(viewer, event.alertId)
     case 'case':
       if (!ctx.mayViewCase) return false
       return (await ctx.mayViewCase(viewer, event.caseObject)) === true

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../../../test/db.js'
 import { api, createHttpTestNode, json, type HttpTestNode } from '../../../../test/http.js'
 import type { Alert } from '../../../store/port.js'
+import { TLP2_IDS } from '../../../core/marking/tlp.js'
 
 interface Problem {
   status: number
@@ -38,17 +39,23 @@ for (const dialect of DIALECTS) {
     const mine: Alert[] = []
     let theirs: Alert
     let suppressed: Alert
+    let hiddenRed: Alert
+    // The objects the alerts name: a GREEN indicator and observation, and a RED indicator naming nobody.
+    let collection = ''
+    const green = { type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}`, created: '2026-10-30T12:00:00.000Z', modified: '2026-10-30T12:00:00.000Z', name: 'green', pattern: "[domain-name:value = 'evil.example']", pattern_type: 'stix', valid_from: '2026-10-30T12:00:00Z', object_marking_refs: [TLP2_IDS.green] }
+    const red = { ...green, id: `indicator--${randomUUID()}`, name: 'red', pattern: "[domain-name:value = 'secret.example']", object_marking_refs: [TLP2_IDS.red] }
+    const observed = { type: 'domain-name', spec_version: '2.1', id: `domain-name--${randomUUID()}`, value: 'observed.example', object_marking_refs: [TLP2_IDS.green] }
 
     const alert = (orgId: string, i: number, over: Partial<Alert> = {}): Alert => ({
       id: randomUUID(),
       orgId,
       createdAt: `2026-11-01T00:00:${String(i).padStart(2, '0')}.000000Z`,
       kind: 'observation_matched',
-      indicatorId: `indicator--${randomUUID()}`,
+      indicatorId: green.id,
       sightingId: `sighting--${randomUUID()}`,
-      observationId: `observed-data--${randomUUID()}`,
+      observationId: observed.id,
       value: `evil-${i}.example`,
-      detail: { value: `evil-${i}.example`, indicator: null, note: 'an indicator of another organisation', observation: { id: 'x' } },
+      detail: { value: `evil-${i}.example`, indicator: null, note: 'an indicator of another organisation', observation: { id: observed.id, collectionId: collection }, indicatorAt: { collectionId: collection }, observationAt: { collectionId: collection } },
       suppressed: null,
       readAt: null,
       ...over,
@@ -61,10 +68,19 @@ for (const dialect of DIALECTS) {
       const u = json<{ id: string }>(await api(n.app, 'POST', '/api/v1/users', { token: admin, body: { orgId: org.id, username: 'partner-analyst', role: 'analyst', password: 'correct horse battery staple' } }))
       const tok = json<{ secret: string }>(await api(n.app, 'POST', '/api/v1/tokens', { token: admin, body: { name: 'cli', userId: u.id } }))
       partner = { orgId: org.id, token: tok.secret }
+      const system = { kind: 'system' as const, name: 'test', orgId: n.hostOrgId }
+      const c = await n.services.admin.createCollection(system, { title: 'alerts test' })
+      if (!c.ok) throw new Error('collection')
+      collection = c.value.id
+      await n.services.admin.setCollectionPermission(system, { collection, orgId: org.id, canRead: true, canWrite: false })
+      const added = await n.services.ingest.addObjects(system, { collection, objects: [green, red, observed] })
+      if (!added.ok || added.value.results.some((r) => r.outcome !== 'added')) throw new Error('objects')
       for (let i = 0; i < 5; i++) mine.push(alert(org.id, i))
       theirs = alert(n.hostOrgId, 10, { kind: 'indicator_sighted', detail: { indicator: { id: 'i' }, observation: null } })
       suppressed = alert(org.id, 20, { suppressed: 'warninglist: List of known IPv4 public DNS resolvers' })
-      await n.store.alerts.add([...mine, theirs, suppressed])
+      // The partner may read the collection, but not the RED indicator: the alert is not theirs to see.
+      hiddenRed = alert(org.id, 5, { indicatorId: red.id, value: 'secret.example' })
+      await n.store.alerts.add([...mine, theirs, suppressed, hiddenRed])
     })
     afterAll(async () => {
       await n?.close()
@@ -80,11 +96,13 @@ for (const dialect of DIALECTS) {
       const b2 = json<{ items: AlertBody[]; nextCursor: string | null }>(await api(n.app, 'GET', '/api/v1/alerts', { token: partner.token, query: { limit: '3', cursor: b1.nextCursor ?? '' } }))
       expect(b2.items.map((a) => a.id)).toEqual([mine[1], mine[0]].map((a) => a?.id))
       expect(b2.nextCursor).toBeNull()
+      expect(JSON.stringify([b1, b2])).not.toContain('secret.example')
+      expectProblem(await api(n.app, 'POST', `/api/v1/alerts/${hiddenRed.id}/read`, { token: partner.token }), 404, 'not_found')
     })
 
     it('administrators see every organisation’s alerts, one organisation’s, and the suppressed matches; users do not', async () => {
       const all = json<{ items: AlertBody[] }>(await api(n.app, 'GET', '/api/v1/alerts', { token: admin }))
-      expect(all.items.map((a) => a.id)).toEqual([theirs, ...[...mine].reverse()].map((a) => a.id))
+      expect(all.items.map((a) => a.id)).toEqual([theirs, hiddenRed, ...[...mine].reverse()].map((a) => a.id))
       const one = json<{ items: AlertBody[] }>(await api(n.app, 'GET', '/api/v1/alerts', { token: admin, query: { orgId: n.hostOrgId } }))
       expect(one.items.map((a) => a.id)).toEqual([theirs.id])
       const sup = json<{ items: AlertBody[] }>(await api(n.app, 'GET', '/api/v1/alerts', { token: admin, query: { suppressed: 'true' } }))

@@ -17,7 +17,8 @@ export function presentEvent(e: BusEvent): { event: string; data: Record<string,
     case 'object':
       return { event: 'object', data: { collectionId: b.collectionId, id: b.stixId, type: b.type, dateAdded: b.dateAdded, name: b.name } }
     case 'alert':
-      return { event: 'alert', data: { alertId: b.alertId, kind: b.alertKind, indicatorId: b.indicatorId } }
+      // No object ids: the reader may see the alert without seeing the indicator's id (GET /api/v1/alerts says what it may).
+      return { event: 'alert', data: { alertId: b.alertId, kind: b.alertKind } }
     case 'case':
       return { event: 'case', data: { caseId: b.caseId, change: b.change } }
   }
