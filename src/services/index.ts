@@ -110,7 +110,8 @@ export function makeServices(
     alerts: alertService,
     // A peer reading its per-peer collection gets only what decide() lets it see at the time of the read.
     objects: federation.guardObjects(makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })),
-    log: makeLogService(deps),
+    // Log entries of objects follow the marking policy (an entry of a hidden version comes as its leaf hash).
+    log: makeLogService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),
     federation,

@@ -22,6 +22,13 @@ import type { StoredLogEntry } from '../../store/port.js'
 import { toStoredTimestamp } from '../../core/stix/time.js'
 import { MAX_ENTRIES_PER_PAGE, MAX_PROVENANCE_OBJECTS } from './log.js'
 import type { ProblemCode, VerifyReport } from './verify.js'
+import { TLP2_IDS } from '../../core/marking/tlp.js'
+
+/**
+ * ATT&CK objects name MITRE's statement marking, which a test node does not hold (so they count as
+ * RED for organisations' readers): copies without it get the collection's default (AMBER).
+ */
+const plain = <T extends Record<string, unknown>>(objects: readonly T[]): T[] => objects.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'object_marking_refs')) as T)
 
 type Obj = Record<string, unknown> & { type: string; id: string }
 type Decoded = StoredLogEntry & { readonly entry: LogEntry }
@@ -414,10 +421,15 @@ for (const dialect of DIALECTS) {
       it('shows each reader only the entries it may see, and hashes that still verify for the rest', async () => {
         const sys = system(node)
         const { analyst, collectionB } = await partnerSetup(node)
-        const inA = attackOfType('intrusion-set', 3)
+        // ATT&CK objects name MITRE's statement marking, which the node does not hold (so RED): unmarked
+        // copies get the collection's default (AMBER), which readers of the collection may see.
+        const inA = plain(attackOfType('intrusion-set', 3))
         const inB = attackOfType('malware', 2)
         await addObjects(node, sys, 'default', inA)
         await addObjects(node, sys, collectionB, inB)
+        // A RED object in the collection the partner reads, naming nobody: its entry is not the partner's.
+        const red = { ...attackOfType('tool', 1)[0]!, object_marking_refs: [TLP2_IDS.red] }
+        await addObjects(node, sys, 'default', [red])
         await node.services.objects.deleteObject(sys, { collection: 'default', id: inA[0]!.id })
         const all = await entries(node)
         const head = await node.store.log.head()
@@ -442,12 +454,21 @@ for (const dialect of DIALECTS) {
         expect(await seen(sys)).toEqual(all.map(() => true))
         expect(await seen(null)).toEqual(all.map(() => false))
         expect(await seen(stranger)).toEqual(all.map(() => false))
-        // The partner analyst reads collection A only: its object entries in full (added and removed), nothing else.
+        // The partner analyst reads collection A only: the entries of the objects it may see there in
+        // full; the RED object's and the removed object's (added and removed) as hashes, nothing else.
         const partnerView = await seen(analyst)
-        const expected = all.map((e) => e.collectionId === node.defaultCollectionId)
+        const names = (e: { text: string }, id: string) => e.text.includes(`"id":"${id}"`)
+        const expected = all.map((e) => e.collectionId === node.defaultCollectionId && !names(e, red.id) && !names(e, inA[0]!.id))
         expect(partnerView).toEqual(expected)
-        expect(kinds(all.filter((_, i) => partnerView[i]))).toEqual(['object.added', 'object.added', 'object.added', 'object.removed'])
+        expect(kinds(all.filter((_, i) => partnerView[i]))).toEqual(['object.added', 'object.added'])
+        expect(all.filter((e) => e.collectionId === node.defaultCollectionId && names(e, red.id))).toHaveLength(1)
         expect(all.filter((e) => e.collectionId === collectionB)).toHaveLength(2)
+        // Provenance follows the same policy: the RED version is missing for the partner, not for the administrator.
+        const prov = await node.services.log.provenance(analyst, { collection: 'default', objects: [{ id: inA[1]!.id }, { id: red.id }] })
+        expect(prov.ok && prov.value.items.map((x) => x.id)).toEqual([inA[1]!.id])
+        expect(prov.ok && prov.value.missing).toEqual([{ id: red.id, version: null }])
+        const provAdmin = await node.services.log.provenance(admin, { collection: 'default', objects: [{ id: red.id }] })
+        expect(provAdmin.ok && provAdmin.value.items.map((x) => x.id)).toEqual([red.id])
 
         // A window, and bad windows.
         const window = await node.services.log.entries(analyst, 3, 5)
@@ -477,8 +498,8 @@ for (const dialect of DIALECTS) {
       it('gives provenance whose inclusion proofs verify against its checkpoint, and that fails for a tampered object', async () => {
         const sys = system(node)
         const { analyst, collectionB } = await partnerSetup(node)
-        const objs = attackOfType('intrusion-set', 6)
-        const [m] = attackOfType('malware', 1)
+        const objs = plain(attackOfType('intrusion-set', 6))
+        const [m] = plain(attackOfType('malware', 1))
         const v2 = { ...m!, modified: '2030-01-01T00:00:00.000Z', description: 'second version' }
         await addObjects(node, sys, 'default', [...objs, m, v2])
         await addObjects(node, sys, collectionB, attackOfType('tool', 2))
@@ -529,7 +550,7 @@ for (const dialect of DIALECTS) {
         expect(denied.ok).toBe(false)
 
         // A version added to B first and to A later: A's provenance is A's entry, never B's (no leak of B).
-        const [shared] = attackOfType('campaign', 1)
+        const [shared] = plain(attackOfType('campaign', 1))
         await addObjects(node, sys, collectionB, [shared])
         await addObjects(node, sys, 'default', [shared])
         const inA = await node.services.log.provenance(analyst, { collection: 'default', objects: [{ id: shared!.id }] })
@@ -541,8 +562,8 @@ for (const dialect of DIALECTS) {
       it('answers a full batch of mixed requests in input order, each item as a request of its own would', async () => {
         const sys = system(node)
         const { analyst, collectionB } = await partnerSetup(node)
-        const objs = attackOfType('attack-pattern', 300)
-        const [m] = attackOfType('malware', 1)
+        const objs = plain(attackOfType('attack-pattern', 300))
+        const [m] = plain(attackOfType('malware', 1))
         const v2 = { ...m!, modified: '2031-01-01T00:00:00.000Z', description: 'second version' }
         await addObjects(node, sys, 'default', [...objs, m])
         const [onlyB] = attackOfType('tool', 1)

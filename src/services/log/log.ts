@@ -13,6 +13,8 @@ import { noteVerifier, verifierKey } from '../../core/translog/note.js'
 import type { NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
 import { entryBase, makeLogRecorder } from './record.js'
+import { makeObjectVisibility } from '../share/visibility.js'
+import type { AgreementView } from '../../core/agreement/view.js'
 
 /** Largest `get-entries` page. */
 export const MAX_ENTRIES_PER_PAGE = 1000
@@ -38,6 +40,17 @@ const ZERO = new Uint8Array(HASH_SIZE)
 const LEAF_INDEX_BATCH = 50_000
 const key = (level: number, index: number) => `${level}:${index}`
 
+/** The object version an object entry names (id and content hash), or null for other entries. */
+function loggedObjectOf(text: string): { id: string; sha256: string } | null {
+  try {
+    const e = JSON.parse(text) as Record<string, unknown>
+    const o = e['object'] as Record<string, unknown> | undefined
+    return o && typeof o['id'] === 'string' && typeof o['sha256'] === 'string' ? { id: o['id'], sha256: o['sha256'] } : null
+  } catch {
+    return null
+  }
+}
+
 /** Whether a stored entry's text is an `object.added` entry of this object version in this collection. */
 function entrySays(text: string, collectionId: string, id: string, version: string): boolean {
   let e: unknown
@@ -53,7 +66,9 @@ function entrySays(text: string, collectionId: string, id: string, version: stri
   return o['id'] === id && o['version'] === version
 }
 
-export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'verify' | 'nodeKey' | 'logger' | 'hasher'>) {
+export function makeLogService(
+  deps: Pick<ServiceDeps, 'store' | 'clock' | 'verify' | 'nodeKey' | 'logger' | 'hasher'> & { readonly agreementViews?: (nowMs: number) => Promise<ReadonlyMap<string, AgreementView>> },
+) {
   const { store, clock } = deps
   const recorder = makeLogRecorder(deps.hasher)
 
@@ -124,9 +139,14 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
     return err({ code: 'validation_failed' as const, issues: [{ pointer, message }] })
   }
 
-  /** May this reader see this entry's content? Objects: read rights on their collection; the rest: administrators. */
+  /**
+   * May this reader see this entry's content? Objects: read rights on their collection and the marking
+   * policy on the version the entry names (share/visibility.ts: the read TAXII Get An Object does; a
+   * version no longer in the collection is not shown); the rest: administrators.
+   */
   function entryVisibility(viewer: Viewer | null) {
     const perms = new Map<string, boolean>()
+    const objects = makeObjectVisibility(deps)
     return async (e: StoredLogEntry): Promise<boolean> => {
       if (viewer === null) return false
       if (isAdmin(viewer)) return true
@@ -136,7 +156,9 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
         can = collectionAccess(viewer, await store.collections.permissionOf(e.collectionId, viewer.orgId)).canRead
         perms.set(e.collectionId, can)
       }
-      return can
+      if (!can) return false
+      const named = loggedObjectOf(e.text)
+      return named !== null && (await objects.sightByHash(viewer, e.collectionId, named.id, named.sha256)).see
     }
   }
 
@@ -258,7 +280,23 @@ export function makeLogService(deps: Pick<ServiceDeps, 'store' | 'clock' | 'veri
       )
       const found: { id: string; version: string; entry: StoredLogEntry }[] = []
       const missing: { id: string; version: string | null }[] = []
+      // Object versions the reader may not see (the marking policy) are answered as missing, like
+      // versions not in the collection. Complete readers (peers, administrators) skip the check.
+      const objects = makeObjectVisibility(deps)
+      const checked = !isAdmin(viewer) && !(await objects.complete(viewer, collection.id))
+      const hidden = new Set<number>()
+      if (checked) {
+        for (let i = 0; i < rows.length; i++) {
+          const stored = rows[i]?.entry ?? null
+          const named = stored ? loggedObjectOf(stored.text) : null
+          if (named === null || !(await objects.sightByHash(viewer, collection.id, named.id, named.sha256)).see) hidden.add(i)
+        }
+      }
       input.objects.forEach((o, i) => {
+        if (hidden.has(i)) {
+          missing.push({ id: o.id, version: o.version ?? null })
+          return
+        }
         const row = rows[i]
         const stored = row?.entry ?? null
         // The entry text is authoritative: serve it only when it says what the row says. A field-level

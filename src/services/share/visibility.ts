@@ -33,6 +33,7 @@ export function makeObjectVisibility(deps: ReadPolicyDeps) {
   const readPolicy = makeReadPolicy(deps)
   const policies = new Map<string, Promise<{ canRead: boolean; policy: CollectionReadPolicy }>>()
   const entries = new Map<string, Promise<CollectionEntry | null>>()
+  const versionLists = new Map<string, Promise<readonly CollectionEntry[]>>()
 
   function policyFor(viewer: Viewer, collectionId: string) {
     const key = `${viewer.kind === 'user' ? `${viewer.userId}\u0000${viewer.orgId}\u0000${viewer.role}` : `system\u0000${viewer.name}`}\u0000${collectionId}`
@@ -71,7 +72,32 @@ export function makeObjectVisibility(deps: ReadPolicyDeps) {
     return { see: true, canRead, object: JSON.parse(shown.json) as Record<string, unknown> }
   }
 
-  return { sight, entry }
+  /**
+   * What `viewer` may see of the version of `stixId` in `collectionId` whose content hashes to
+   * `sha256` (hex): the version a transparency-log entry names. Hidden when no member has that hash.
+   */
+  async function sightByHash(viewer: Viewer, collectionId: string, stixId: string, sha256: string): Promise<ObjectSight> {
+    const key = `${collectionId}\u0000${stixId}\u0000#all`
+    let all = versionLists.get(key)
+    if (all === undefined) {
+      all = deps.store.objects
+        .query({ collectionId, ids: [stixId], limit: 10_000, withContent: true, versions: { first: false, last: false, all: true, versions: [] } })
+        .then((p) => p.items)
+      versionLists.set(key, all)
+    }
+    const e = (await all).find((x) => Buffer.from(x.contentHash).toString('hex') === sha256)
+    if (e === undefined || e.json === undefined) return HIDDEN
+    const { canRead, policy } = await policyFor(viewer, collectionId)
+    const shown = readPolicy.present(policy, collectionId, [e])[0]
+    return shown?.json === undefined ? { see: false, canRead, object: null } : { see: true, canRead, object: JSON.parse(shown.json) as Record<string, unknown> }
+  }
+
+  /** Whether the viewer reads the collection completely (system jobs, administrators, peer principals): no per-object check needed. */
+  async function complete(viewer: Viewer, collectionId: string): Promise<boolean> {
+    return (await policyFor(viewer, collectionId)).policy.reader === null
+  }
+
+  return { sight, sightByHash, entry, complete }
 }
 
 export type ObjectVisibility = ReturnType<typeof makeObjectVisibility>
