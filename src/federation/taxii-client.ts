@@ -36,6 +36,10 @@ async function call(url: string, init: Parameters<typeof request>[1], okStatus: 
 }
 
 const base = (url: string) => url.replace(/\/+$/, '')
+/** One agreement on the wire (its terms are bounded by AGREEMENT_LIMITS; events add little). */
+const MAX_AGREEMENT_BYTES = 1024 * 1024
+/** The agreements between two nodes, as a peer lists them. */
+const MAX_AGREEMENT_LIST_BYTES = 8 * 1024 * 1024
 
 export const httpPeerClient: PeerClient = {
   async nodeKey(url): Promise<NodeKeyInfo> {
@@ -78,6 +82,18 @@ export const httpPeerClient: PeerClient = {
       headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeader(auth) },
       body: JSON.stringify({ objects }),
     })
+  },
+
+  async deliverAgreement(url, auth, agreement) {
+    const u = `${base(url)}/api/v1/agreements/inbox`
+    const body = JSON.stringify(agreement)
+    if (body.length > MAX_AGREEMENT_BYTES) throw new OutboundError(`${u}: the agreement is larger than ${MAX_AGREEMENT_BYTES} bytes`)
+    await call(u, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeader(auth) }, body, timeoutMs: 10_000, maxBytes: MAX_AGREEMENT_BYTES }, [200])
+  },
+
+  async peerAgreements(url, auth) {
+    const u = `${base(url)}/api/v1/agreements/peer`
+    return call(u, { headers: { accept: 'application/json', ...authHeader(auth) }, timeoutMs: 10_000, maxBytes: MAX_AGREEMENT_LIST_BYTES })
   },
 
   async objects(apiRoot, auth, collection, q): Promise<ObjectsPage> {

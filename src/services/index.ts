@@ -18,6 +18,7 @@ import { makeExploreService } from './explore/explore.js'
 import { makeObjectReads } from './explore/read.js'
 import { makeCasesService } from './cases/cases.js'
 import { makeAgreementsService } from './agreements/agreements.js'
+import { makeAgreementExchange } from './agreements/exchange.js'
 import { makeWebhooksService } from './webhooks/webhooks.js'
 import type { AlertStore, Store } from '../store/port.js'
 
@@ -86,9 +87,12 @@ export function makeServices(
   const auth = makeAuthService({ ...deps, ...(deps.auth ? { auth: deps.auth } : {}) })
   const admin = makeAdminService(deps)
   // Sharing agreements: stored through ingest in the node-internal agreements collection.
-  const agreements = makeAgreementsService({ ...deps, ingest: () => ingest, createCollection: (v, i) => admin.createCollection(v, i) })
+  // A version this node signs goes at once to the other party's inbox when it is a peer, and at every
+  // sync the two nodes exchange what the other has not got yet (agreements/exchange.ts).
+  const agreements = makeAgreementsService({ ...deps, ingest: () => ingest, createCollection: (v, i) => admin.createCollection(v, i), deliver: (a) => agreementExchange.deliver(a) })
+  const agreementExchange = makeAgreementExchange({ store: deps.store, logger: deps.logger, ...(deps.peerClient ? { peerClient: deps.peerClient } : {}), agreements: () => agreements })
   // Federation asks the policy engine under the agreements this node holds (agreements are read again at each sync and read).
-  const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps), agreements })
+  const federation = makeFederationService({ ...deps, admin, ingest, remoteLog: makeRemoteLogService(deps), agreements, exchangeAgreements: (peer) => agreementExchange.exchange(peer) })
   return {
     admin: {
       ...admin,
@@ -110,8 +114,7 @@ export function makeServices(
     alerts: alertService,
     // A peer reading its per-peer collection gets only what decide() lets it see at the time of the read.
     objects: federation.guardObjects(makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })),
-    // Log entries of objects follow the marking policy (an entry of a hidden version comes as its leaf hash).
-    log: makeLogService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
+    log: makeLogService(deps),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),
     federation,

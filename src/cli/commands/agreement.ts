@@ -54,6 +54,14 @@ export function human(r: AgreementRecord): string {
   ].join('\n')
 }
 
+/** What happens to a new version: delivered to a peer's inbox, retried at the next sync, or a file to hand over. */
+function handOver(r: AgreementRecord, fileAdvice: string): string {
+  const d = r.delivery
+  if (d === undefined) return `${fileAdvice}: entente agreement export ${r.agreement.id} > agreement.json`
+  if (d.delivered) return `Delivered to peer ${d.peer}.`
+  return `Not delivered to peer ${d.peer} now (${d.error ?? 'unknown error'}): it is sent again at every sync until ${d.peer} has it.`
+}
+
 interface ProposeFlags extends NodeFlags {
   peer?: string
   peerNode?: string
@@ -167,7 +175,7 @@ export function registerAgreement(program: Command) {
       if (input.peer === undefined && input.peerNodeId === undefined) fail(EXIT.usage, 'name the other node: --peer <name>, or --peer-node, --peer-key and --peer-org')
       await withNode(flags, async (node) => {
         const r = must(await node.services.agreements.propose(await cliViewer(node, 'agreement'), input))
-        printResult(r, { json: flags.json === true, human: () => `${human(r)}\n\nSend it to the other node: entente agreement export ${r.agreement.id} > agreement.json` })
+        printResult(r, { json: flags.json === true, human: () => `${human(r)}\n\n${handOver(r, 'Send it to the other node')}` })
       })
     })
 
@@ -186,7 +194,7 @@ export function registerAgreement(program: Command) {
         const v = await cliViewer(node, 'agreement')
         const s = node.services.agreements
         const r = must(action === 'accept' ? await s.accept(v, id) : await s[action](v, id, flags.reason))
-        printResult(r, { json: flags.json === true, human: () => `${human(r)}\n\nSend the new version to the other node: entente agreement export ${id} > agreement.json` })
+        printResult(r, { json: flags.json === true, human: () => `${human(r)}\n\n${handOver(r, 'Send the new version to the other node')}` })
       })
     })
   }

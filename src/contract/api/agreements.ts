@@ -43,11 +43,23 @@ export const AgreementRecord = Type.Object(
     termsSha256: Type.String({ description: 'SHA-256 (hex) of the canonical terms both parties signed' }),
     ourSide: Type.Union([Type.Literal(0), Type.Literal(1), Type.Null()], { description: '0: this node proposed; 1: this node accepts; null: not a party' }),
     unchanged: Type.Optional(Type.Boolean({ description: 'import: the same version was already stored' })),
+    delivery: Type.Optional(
+      Type.Object(
+        {
+          peer: Type.String({ description: 'the federation peer that is the other party' }),
+          delivered: Type.Boolean({ description: "false: the peer's inbox did not take it now; it is sent again at every sync until it does" }),
+          error: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false, description: 'after a change: the new version handed to the other party (federation peers only)' },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
 export type AgreementRecord = Static<typeof AgreementRecord>
 export const AgreementList = Type.Array(AgreementRecord)
+/** `GET /api/v1/agreements/peer`: the agreements between the calling peer node and this node. */
+export const PeerAgreements = Type.Object({ agreements: Type.Array(AgreementOut) }, { additionalProperties: false })
 
 export const ProposeBody = Type.Object(
   {

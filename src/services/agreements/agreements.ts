@@ -59,6 +59,15 @@ export interface AgreementRecord {
   readonly termsSha256: string
   /** This node's side: 0 (proposer), 1 (acceptor), or null when this node is not a party. */
   readonly ourSide: 0 | 1 | null
+  /** After a change: whether the new version reached the other party's inbox (federation peers only). */
+  readonly delivery?: AgreementDelivery
+}
+
+/** The outcome of handing a new version to the other party's inbox (retried at every sync until it lands). */
+export interface AgreementDelivery {
+  readonly peer: string
+  readonly delivered: boolean
+  readonly error?: string
 }
 
 /** What an administrator writes to propose an agreement. */
@@ -86,6 +95,11 @@ export interface AgreementsDeps extends ServiceDeps {
   readonly ingest: () => IngestService
   /** Creates the agreements collection the first time (through the admin service, so it is logged). */
   readonly createCollection: (viewer: Viewer, input: { title: string; description?: string; alias?: string }) => Promise<Result<Collection>>
+  /**
+   * Hands a new version to the other party when it is an approved federation peer (see exchange.ts);
+   * null when it is not a peer. Never fails the change: an undelivered version goes at the next sync.
+   */
+  readonly deliver?: (a: Agreement) => Promise<AgreementDelivery | null>
 }
 
 const forbidden = () => err({ code: 'forbidden' as const, reason: 'role' as const })
@@ -169,6 +183,36 @@ export function makeAgreementsService(deps: AgreementsDeps) {
     const fp = me.ok ? keyFingerprint(me.value.publicKey) : null
     const side = a.parties.findIndex((x) => me.ok && x.node_id === me.value.nodeId && x.node_key_fingerprint === fp)
     return { agreement: a, status: statusOf(a, now, p), termsSha256: termsDigest(a), ourSide: side === 0 ? 0 : side === 1 ? 1 : null }
+  }
+
+  /** Hands a version this node just signed to the other party, when it is a federation peer. */
+  async function withDelivery(r: AgreementRecord): Promise<AgreementRecord> {
+    if (deps.deliver === undefined) return r
+    const d = await deps.deliver(r.agreement).catch((e: unknown) => ({ peer: '?', delivered: false, error: e instanceof Error ? e.message : String(e) }))
+    return d === null ? r : { ...r, delivery: d }
+  }
+
+  /** The node id and base64 key an agreement names for this federation peer, or null (no pinned key yet). */
+  function partyOf(peer: Peer): { nodeId: string; key: string } | null {
+    if (peer.kind !== 'node' || peer.origin === null || peer.publicKey === null) return null
+    return { nodeId: nodeIdOfOrigin(peer.origin), key: b64(peer.publicKey) }
+  }
+
+  /** The latest version of every agreement between this node and the peer (both named with their keys). */
+  async function between(peer: Peer): Promise<Agreement[]> {
+    const them = partyOf(peer)
+    const me = await identity()
+    if (them === null || !me.ok) return []
+    const mine = b64(me.value.publicKey)
+    const names = (a: Agreement, nodeId: string, key: string) => a.parties.some((p) => p.node_id === nodeId && p.node_key === key)
+    return (await loadAll()).agreements.filter((a) => names(a, them.nodeId, them.key) && names(a, me.value.nodeId, mine))
+  }
+
+  /** The approved node peer a credential belongs to (the inbox and the peer listing), or null. */
+  async function callingPeer(viewer: Viewer): Promise<Peer | null> {
+    if (viewer.kind !== 'user') return null
+    const peer = await store.peers.findByUser(viewer.userId)
+    return peer && peer.kind === 'node' && peer.status === 'approved' && peer.publicKey !== null && peer.origin !== null ? peer : null
   }
 
   async function latest(id: string): Promise<Agreement | null> {
@@ -269,7 +313,7 @@ export function makeAgreementsService(deps: AgreementsDeps) {
     if (action === 'accept' && before.status !== 'proposed') return err({ code: 'invalid_transition', from: before.status, event: action })
     const stored = await put(viewer, next)
     if (!stored.ok) return stored
-    return ok(await record(next, Math.max(now, Date.parse(e.at))))
+    return ok(await withDelivery(await record(next, Math.max(now, Date.parse(e.at)))))
   }
 
   /**
@@ -304,6 +348,12 @@ export function makeAgreementsService(deps: AgreementsDeps) {
     const put1 = await put(viewer, a)
     if (!put1.ok) return put1
     return ok({ ...(await record(a, now)), unchanged: false })
+  }
+
+  async function importFromPeer(peer: Peer, value: unknown): Promise<Result<AgreementRecord & { readonly unchanged: boolean }>> {
+    if (peer.kind !== 'node' || peer.publicKey === null) return forbidden()
+    const orgId = peer.localOrgId ?? (await store.meta.get('node.host_org')) ?? ''
+    return importAgreement({ kind: 'system', name: `peer:${peer.name}`, orgId }, value, { fromNodeKey: peer.publicKey })
   }
 
   return {
@@ -372,7 +422,7 @@ export function makeAgreementsService(deps: AgreementsDeps) {
       const signed = appendEvent(v.value, signEvent(v.value, { action: 'propose', node_id: me.value.nodeId, at: now }, me.value.sign))
       const stored = await put(viewer, signed)
       if (!stored.ok) return stored
-      return ok(await record(signed, clock.nowMs()))
+      return ok(await withDelivery(await record(signed, clock.nowMs())))
     },
 
     accept: (viewer: Viewer, id: string) => act(viewer, id, 'accept', undefined, clock.nowMs()),
@@ -421,11 +471,31 @@ export function makeAgreementsService(deps: AgreementsDeps) {
      * calling peer, with the key this node pinned for it, as the other party.
      */
     async inbox(viewer: Viewer, value: unknown): Promise<Result<AgreementRecord & { readonly unchanged: boolean }>> {
-      if (viewer.kind !== 'user') return forbidden()
-      const peer = await store.peers.findByUser(viewer.userId)
-      if (!peer || peer.kind !== 'node' || peer.status !== 'approved' || peer.publicKey === null) return forbidden()
-      return importAgreement({ kind: 'system', name: `peer:${peer.name}`, orgId: viewer.orgId }, value, { fromNodeKey: peer.publicKey })
+      const peer = await callingPeer(viewer)
+      if (peer === null) return forbidden()
+      return importFromPeer(peer, value)
     },
+
+    /**
+     * `GET /api/v1/agreements/peer`: an approved peer node asks, with its peer credential, for the
+     * latest version of every agreement between it and this node (at every sync; see exchange.ts).
+     * Nothing about agreements with other nodes.
+     */
+    async forPeer(viewer: Viewer): Promise<Result<Agreement[]>> {
+      const peer = await callingPeer(viewer)
+      if (peer === null) return forbidden()
+      return ok(await between(peer))
+    },
+
+    /** The latest version of every agreement between this node and a federation peer (the sync's exchange). */
+    between,
+
+    /**
+     * Imports a version a federation peer handed over or offered (inbox, or the sync's exchange): as
+     * `import`, with every signature checked against the peer's pinned key, and the peer must be the
+     * agreement's other party.
+     */
+    importFromPeer,
 
     /** Drops the cache (a peer's pinned key changed). */
     invalidate: changed,

@@ -70,6 +70,12 @@ export interface FederationDeps extends ServiceDeps {
   readonly federation?: FederationOptions
   /** The agreements this node holds (none: only TLP:CLEAR goes to peers). */
   readonly agreements?: Pick<AgreementsService, 'activeAgreements' | 'invalidate'>
+  /**
+   * Exchanges the agreements between this node and a peer at the start of every sync (newer versions
+   * in, unconfirmed ones out: services/agreements/exchange.ts), so a suspension or termination on
+   * either side counts from the next sync. Throws when the peer cannot be asked (the sync fails).
+   */
+  readonly exchangeAgreements?: (peer: Peer) => Promise<unknown>
 }
 
 /** A peer as administrators see it (no secrets). */
@@ -627,6 +633,11 @@ export function makeFederationService(deps: FederationDeps) {
     const at = now()
     let outcome: Result<SyncSummary>
     try {
+      if (peer.kind === 'node' && peer.status === 'approved' && deps.exchangeAgreements) {
+        await deps.exchangeAgreements(peer).catch((e: unknown) => {
+          throw new Error(`agreements: ${message(e)}`)
+        })
+      }
       const published = await publish(peer)
       const pulled = await pull(peer)
       outcome = pulled.ok ? ok({ peer: peer.name, published, ...pulled.value }) : pulled

@@ -58,6 +58,16 @@ export interface PeerClient {
    * peer offers us, as the peer's policy decided it; the parsed JSON answer, unchecked.
    */
   paths(url: string, auth: PeerAuth, objects: readonly { id: string; version?: string }[]): Promise<unknown>
+  /**
+   * POST {url}/api/v1/agreements/inbox: hands the peer a signed version of an agreement between it and
+   * us. Resolves when the peer stored it (or already had it); throws with the peer's reason otherwise.
+   */
+  deliverAgreement(url: string, auth: PeerAuth, agreement: unknown): Promise<void>
+  /**
+   * GET {url}/api/v1/agreements/peer: the peer's latest version of every agreement between it and us;
+   * the parsed JSON answer, unchecked (each agreement is validated and verified on import).
+   */
+  peerAgreements(url: string, auth: PeerAuth): Promise<unknown>
   /** TAXII 2.1 Get Objects of a collection under an API root. */
   objects(apiRoot: string, auth: PeerAuth, collection: string, q: { addedAfter: string | null; next: string | null; limit: number }): Promise<ObjectsPage>
 }

@@ -4,7 +4,7 @@
  * translates.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AgreementAction, AgreementList, AgreementObject, AgreementOut, AgreementRecord, EventBody, NodeSelf, ProposeBody } from '../../../contract/api/agreements.js'
+import { AgreementAction, AgreementList, AgreementObject, AgreementOut, AgreementRecord, EventBody, NodeSelf, PeerAgreements, ProposeBody } from '../../../contract/api/agreements.js'
 import { IdParams } from '../../../contract/api/common.js'
 import type { AgreementRecord as Rec, ProposeInput } from '../../../services/agreements/agreements.js'
 import { unwrap } from '../../errors.js'
@@ -74,6 +74,18 @@ export const agreementsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = 
       },
     },
     async (request) => out(unwrap(await agreements.inbox(viewerOf(request), request.body))),
+  )
+
+  app.get(
+    '/agreements/peer',
+    {
+      schema: {
+        tags,
+        summary: 'Peer exchange: the latest version of every agreement between the calling peer node (its peer credential) and this node',
+        response: { 200: PeerAgreements, ...problems(401, 403) },
+      },
+    },
+    async (request) => ({ agreements: unwrap(await agreements.forPeer(viewerOf(request))) }),
   )
 
   app.get('/agreements/:id', { schema: { tags, summary: 'One agreement and its status now', params: IdParams, response: { 200: AgreementRecord, ...problems(401, 403, 404) } } }, async (request) =>
