@@ -121,6 +121,13 @@ export interface CollectionStore {
   permissionOf(collectionId: string, orgId: string): Promise<CollectionPermission | null>
   /** Number of object versions in the collection (for listings and metrics). */
   countObjects(collectionId: string): Promise<number>
+  /** Sets the collection's default TLP rank (docs/markings.md "Defaults"); null when there is no such collection. */
+  setDefaultTlp(collectionId: string, tlp: 0 | 1 | 2 | 3 | 4): Promise<Collection | null>
+  /**
+   * Raises the stored audience TLP of these memberships (object versions) of the collection to `tlp`
+   * where it is lower; never lowers it. Returns how many memberships changed.
+   */
+  raiseMemberTlp(collectionId: string, objectSeqs: readonly number[], tlp: 0 | 1 | 2 | 3 | 4): Promise<number>
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,12 +57,32 @@ export function registerAdmin(program: Command) {
     .requiredOption('--title <title>', 'title')
     .option('--alias <alias>', 'short name usable instead of the id')
     .option('--description <text>', 'description')
-    .action(async (flags: NodeFlags & { title: string; alias?: string; description?: string }) => {
+    .option('--default-tlp <level>', 'TLP of unmarked input stored here: clear, green, amber (default), amber+strict, red')
+    .action(async (flags: NodeFlags & { title: string; alias?: string; description?: string; defaultTlp?: string }) => {
       await withNode(flags, async (node) => {
         const viewer = await cliViewer(node, 'collection')
-        const c = must(await node.services.admin.createCollection(viewer, { title: flags.title, ...(flags.alias ? { alias: flags.alias } : {}), ...(flags.description ? { description: flags.description } : {}) }))
+        const c = must(
+          await node.services.admin.createCollection(viewer, {
+            title: flags.title,
+            ...(flags.alias ? { alias: flags.alias } : {}),
+            ...(flags.description ? { description: flags.description } : {}),
+            ...(flags.defaultTlp !== undefined ? { defaultTlp: flags.defaultTlp } : {}),
+          }),
+        )
         must(await node.services.admin.setCollectionPermission(viewer, { collection: c.id, orgId: viewer.orgId, canRead: true, canWrite: true }))
         printResult(c, { json: flags.json === true, human: () => `created collection ${c.title} (${c.id})${c.alias ? ` alias ${c.alias}` : ''}` })
+      })
+    })
+  nodeOptions(collection.command('update'))
+    .description("change a collection's default TLP: narrower raises stored unmarked objects at once; wider needs --force and applies to new input only")
+    .argument('<collection>', 'collection id or alias')
+    .requiredOption('--default-tlp <level>', 'clear, green, amber, amber+strict or red')
+    .option('--force', 'allow a wider default (stored objects keep their narrower audience)')
+    .action(async (idOrAlias: string, flags: NodeFlags & { defaultTlp: string; force?: boolean }) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'collection')
+        const r = must(await node.services.admin.updateCollection(viewer, { collection: idOrAlias, defaultTlp: flags.defaultTlp, ...(flags.force ? { force: true } : {}) }))
+        printResult(r, { json: flags.json === true, human: () => `collection ${r.collection.alias ?? r.collection.id}: default ${flags.defaultTlp.toLowerCase()}; ${r.raised} stored unmarked versions raised` })
       })
     })
   nodeOptions(collection.command('list'))

@@ -2,6 +2,9 @@ import Type from 'typebox'
 import type { Static } from 'typebox'
 import { Id, Name, Timestamp } from './common.js'
 
+/** A TLP 2.0 level by name. */
+export const TlpName = Type.Union([Type.Literal('clear'), Type.Literal('green'), Type.Literal('amber'), Type.Literal('amber+strict'), Type.Literal('red')])
+
 /** A collection with the caller's rights on it. */
 export const Collection = Type.Object(
   {
@@ -13,6 +16,8 @@ export const Collection = Type.Object(
     createdAt: Timestamp,
     canRead: Type.Boolean(),
     canWrite: Type.Boolean(),
+    /** What unmarked input stored here gets (docs/markings.md "Defaults"). */
+    defaultTlp: TlpName,
   },
   { additionalProperties: false },
 )
@@ -25,10 +30,16 @@ export const CreateCollectionBody = Type.Object(
     title: Name,
     description: Type.Optional(Type.String({ maxLength: 10_000 })),
     alias: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+    /** Default: amber. */
+    defaultTlp: Type.Optional(TlpName),
   },
   { additionalProperties: false },
 )
 export type CreateCollectionBody = Static<typeof CreateCollectionBody>
+
+/** PATCH /collections/{id}: a wider default needs `force` (stored objects keep their audience). */
+export const UpdateCollectionBody = Type.Object({ defaultTlp: TlpName, force: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+export const UpdatedCollection = Type.Object({ collection: Collection, raised: Type.Integer({ minimum: 0 }) }, { additionalProperties: false })
 
 export const Permission = Type.Object(
   { collectionId: Id, orgId: Id, canRead: Type.Boolean(), canWrite: Type.Boolean() },

@@ -8,6 +8,7 @@ import type { Organisation } from '../../contract/api/organisations.js'
 import type { Token } from '../../contract/api/tokens.js'
 import type { User } from '../../contract/api/users.js'
 import type { Collection } from '../../contract/api/collections.js'
+import { tlpLevel } from '../../core/marking/tlp.js'
 import type { CollectionView } from '../../services/share/objects.js'
 import type * as port from '../../store/port.js'
 
@@ -47,6 +48,7 @@ export function presentCollection(c: CollectionView): Collection {
     createdAt: c.createdAt,
     canRead: c.canRead,
     canWrite: c.canWrite,
+    defaultTlp: tlpLevel(c.defaultTlp ?? 2),
   }
 }
 

@@ -9,6 +9,8 @@ import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
 import type { ApiToken, Collection, CollectionPermission, Organisation, Tx, User } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
+import { objectTlp } from '../../core/marking/effective.js'
+import { isTlpLevel, tlpLabel, tlpLevel, tlpRank, type TlpLevel } from '../../core/marking/tlp.js'
 import { actorOf, entryBase, inTransaction, makeLogRecorder } from '../log/record.js'
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._'()&,-]*$/u
@@ -130,7 +132,7 @@ export function makeAdminService(deps: ServiceDeps) {
 
   async function createCollection(
     viewer: Viewer,
-    input: { title: string; description?: string; alias?: string },
+    input: { title: string; description?: string; alias?: string; defaultTlp?: string },
     repos: Tx = store,
   ): Promise<Result<Collection>> {
     if (!isAdmin(viewer)) return forbidden()
@@ -138,15 +140,65 @@ export function makeAdminService(deps: ServiceDeps) {
     checkName('/title', input.title, issues)
     if (input.description !== undefined && input.description.length > 10_000) issues.push({ pointer: '/description', message: 'must be at most 10000 characters' })
     if (input.alias !== undefined && !ALIAS.test(input.alias)) issues.push({ pointer: '/alias', message: 'must be 1 to 63 characters: lowercase letters, digits and -' })
+    const level = input.defaultTlp?.toLowerCase()
+    if (level !== undefined && !isTlpLevel(level)) issues.push({ pointer: '/defaultTlp', message: 'must be one of clear, green, amber, amber+strict, red' })
     if (issues.length) return invalid(issues)
     const at = now()
     return inTransaction(store, repos, async (tx) => {
       const c = await tx.collections.create({
         id: ids.uuid(), title: input.title, description: input.description ?? null, alias: input.alias ?? null, mediaTypes: [STIX_MEDIA_TYPE], createdAt: at,
+        ...(level !== undefined && isTlpLevel(level) ? { defaultTlp: tlpRank(level) } : {}),
       })
       if (!c.ok) return c
       await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.created', collection: { id: c.value.id } } }])
       return c
+    })
+  }
+
+  /**
+   * Changes a collection's default TLP (what unmarked input gets; docs/markings.md "Defaults").
+   * Narrower: the stored versions of unmarked objects in the collection are raised to it at once (their
+   * audience keys; the objects' bytes do not change). Wider: refused unless `force`, and even then only
+   * new input gets it; what is stored keeps its narrower audience (never widened after the fact).
+   */
+  async function updateCollection(
+    viewer: Viewer,
+    input: { readonly collection: string; readonly defaultTlp: string; readonly force?: boolean },
+  ): Promise<Result<{ collection: Collection; raised: number }>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const level = input.defaultTlp.toLowerCase()
+    if (!isTlpLevel(level)) return invalid([{ pointer: '/defaultTlp', message: 'must be one of clear, green, amber, amber+strict, red' }])
+    const c = await store.collections.find(input.collection)
+    if (!c) return err({ code: 'not_found', resource: 'collection', id: input.collection })
+    const before = c.defaultTlp ?? 2
+    const after = tlpRank(level as TlpLevel)
+    if (after < before && input.force !== true)
+      return err({
+        code: 'conflict',
+        detail: `widening the default of ${c.alias ?? c.id} from ${tlpLabel(tlpLevel(before))} to ${tlpLabel(level as TlpLevel)} applies to new unmarked input only (stored objects keep their audience); confirm with force`,
+      })
+    return inTransaction(store, store, async (tx) => {
+      const updated = await tx.collections.setDefaultTlp(c.id, after)
+      if (!updated) return err({ code: 'not_found', resource: 'collection', id: input.collection })
+      let raised = 0
+      if (after > before) {
+        // Every stored version of an object without a TLP marking of its own (marking references the
+        // node cannot resolve count as RED, so those are already at least as narrow).
+        let afterPos: { dateAdded: string; seq: number } | undefined
+        for (;;) {
+          const page = await tx.objects.query({ collectionId: c.id, versions: { first: false, last: false, all: true, versions: [] }, limit: 1000, withContent: true, ...(afterPos ? { after: afterPos } : {}) })
+          const unmarked: number[] = []
+          for (const e of page.items) {
+            if (e.json === undefined || (e.audience?.tlp ?? 4) >= after) continue
+            if (!e.json.includes('"object_marking_refs"') || objectTlp(JSON.parse(e.json) as Record<string, unknown>) === null) unmarked.push(e.objectSeq)
+          }
+          raised += await tx.collections.raiseMemberTlp(c.id, unmarked, after)
+          const last = page.items[page.items.length - 1]
+          if (!page.more || !last) break
+          afterPos = { dateAdded: last.dateAdded, seq: last.seq }
+        }
+      }
+      return ok({ collection: updated, raised })
     })
   }
 
@@ -155,6 +207,7 @@ export function makeAdminService(deps: ServiceDeps) {
     createUser,
     createToken,
     createCollection,
+    updateCollection,
 
     async listOrganisations(viewer: Viewer): Promise<Result<Organisation[]>> {
       if (!isAdmin(viewer)) return forbidden()

@@ -8,6 +8,8 @@ import {
   PermissionList,
   PermissionParams,
   SetPermissionBody,
+  UpdateCollectionBody,
+  UpdatedCollection,
 } from '../../../contract/api/collections.js'
 import { unwrap } from '../../errors.js'
 import { viewerOf } from '../../plugins/auth.js'
@@ -34,6 +36,7 @@ export const collectionsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> =
           title: b.title,
           ...(b.description !== undefined ? { description: b.description } : {}),
           ...(b.alias !== undefined ? { alias: b.alias } : {}),
+          ...(b.defaultTlp !== undefined ? { defaultTlp: b.defaultTlp } : {}),
         }),
       )
       return reply.code(201).send(presentCollection(unwrap(await objects.getCollection(viewer, created.id))))
@@ -44,6 +47,24 @@ export const collectionsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> =
     '/collections/:id',
     { schema: { tags: ['Collections'], summary: 'One collection (by id or alias)', params: IdParams, response: { 200: Collection, ...problems(401, 404) } } },
     async (request) => presentCollection(unwrap(await objects.getCollection(viewerOf(request), request.params.id))),
+  )
+
+  app.patch(
+    '/collections/:id',
+    {
+      schema: {
+        tags: ['Collections'],
+        summary: 'Change a collection’s default TLP (administrators): narrower raises stored unmarked objects; wider needs force and applies to new input only',
+        params: IdParams,
+        body: UpdateCollectionBody,
+        response: { 200: UpdatedCollection, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const viewer = viewerOf(request)
+      const r = unwrap(await admin.updateCollection(viewer, { collection: request.params.id, defaultTlp: request.body.defaultTlp, ...(request.body.force !== undefined ? { force: request.body.force } : {}) }))
+      return { collection: presentCollection(unwrap(await objects.getCollection(viewer, r.collection.id))), raised: r.raised }
+    },
   )
 
   app.get(

@@ -71,6 +71,25 @@ export function makeCollectionRepo({ db }: RepoContext): CollectionStore {
         .executeTakeFirst()
       return r ? decodePermission(r) : null
     },
+    async setDefaultTlp(collectionId, tlp) {
+      await db.updateTable('collections').set({ default_tlp: tlp }).where('id', '=', collectionId).execute()
+      return get(collectionId)
+    },
+    async raiseMemberTlp(collectionId, objectSeqs, tlp) {
+      let changed = 0
+      // In chunks: one parameter per sequence number stays far below either engine's limit.
+      for (let i = 0; i < objectSeqs.length; i += 500) {
+        const r = await db
+          .updateTable('collection_objects')
+          .set({ tlp })
+          .where('collection_id', '=', collectionId)
+          .where('object_seq', 'in', [...objectSeqs.slice(i, i + 500)])
+          .where('tlp', '<', tlp)
+          .executeTakeFirst()
+        changed += Number(r.numUpdatedRows)
+      }
+      return changed
+    },
     async countObjects(collectionId) {
       const r = await db
         .selectFrom('collection_objects')
