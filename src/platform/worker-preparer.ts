@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import type { PrepareOutcome } from '../core/ingest/prepare.js'
+import type { ReceivedOutcome, ReceiveEvidence } from '../core/ingest/receive.js'
 import type { Preparer, RawItem } from '../services/pipeline/preparer.js'
 
 /**
@@ -15,7 +16,7 @@ import type { Preparer, RawItem } from '../services/pipeline/preparer.js'
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 }
 
 interface Pending {
-  resolve(v: PrepareOutcome[]): void
+  resolve(v: PrepareOutcome[] | ReceivedOutcome[]): void
   reject(e: Error): void
 }
 
@@ -37,7 +38,7 @@ class PrepareWorker {
       this.worker = new Worker(new URL('./prepare-worker.js', here), { resourceLimits: WORKER_LIMITS })
     }
     this.worker.unref()
-    this.worker.on('message', (m: { id: number; results: PrepareOutcome[] }) => {
+    this.worker.on('message', (m: { id: number; results: PrepareOutcome[] | ReceivedOutcome[] }) => {
       const p = this.pending.get(m.id)
       this.pending.delete(m.id)
       p?.resolve(m.results)
@@ -53,12 +54,14 @@ class PrepareWorker {
     })
   }
 
-  run(items: readonly RawItem[]): Promise<PrepareOutcome[]> {
+  run(items: readonly RawItem[]): Promise<PrepareOutcome[]>
+  run(items: readonly RawItem[], receive: { evidence: ReceiveEvidence | null }): Promise<ReceivedOutcome[]>
+  run(items: readonly RawItem[], receive?: { evidence: ReceiveEvidence | null }): Promise<PrepareOutcome[] | ReceivedOutcome[]> {
     if (this.failed) return Promise.reject(this.failed)
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      this.worker.postMessage({ id, items })
+      this.worker.postMessage(receive ? { id, items, receive } : { id, items })
     })
   }
 
@@ -85,6 +88,12 @@ export function createWorkerPreparer(size = Math.max(1, availableParallelism() -
         jobs.push(w.run(items.slice(i * size, (i + 1) * size)))
       }
       return (await Promise.all(jobs)).flat()
+    },
+    // One received page goes to one worker whole: its provenance bundle is verified once, against one
+    // checkpoint signature (pages in flight at the same time use different workers).
+    async receive(items, evidence) {
+      if (items.length === 0) return []
+      return (workers[(rr++) % workers.length] as PrepareWorker).run(items, { evidence })
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()))

@@ -15,17 +15,18 @@ import type { Viewer } from '../../core/policy/viewer.js'
 import { isAdmin } from '../../core/policy/viewer.js'
 import type { Issue } from '../../core/shared/errors.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
-import { canonicalize } from '../../core/stix/canonical.js'
 import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
 import { bytesEqual } from '../../core/translog/merkle.js'
-import { noteVerifier, parseVerifierKey, verifierKey } from '../../core/translog/note.js'
-import { checkProvenanceBundleShape, provenanceKey, verifyProvenance } from '../../core/translog/provenance.js'
+import { parseVerifierKey, verifierKey } from '../../core/translog/note.js'
 import type { NewObjectVersion, Peer, PeerAuth, PeerOrganisation, SyncCursor, Tx } from '../../store/port.js'
 import type { AdminService } from '../admin/admin.js'
 import type { ServiceDeps } from '../deps.js'
 import type { RemoteLogService } from '../log/remote.js'
 import { actorOf, entryBase, loggedObject, makeLogRecorder, type Recorded } from '../log/record.js'
 import type { IngestService, ItemResult } from '../pipeline/ingest.js'
+import type { Preparer, RawItem } from '../pipeline/preparer.js'
+import { prepareReceived, type ReceivedOutcome, type ReceiveEvidence } from '../../core/ingest/receive.js'
+import type { PrepareOutcome } from '../../core/ingest/prepare.js'
 import { backoffMs, type BackoffOptions } from './backoff.js'
 import { advance } from './cursor.js'
 import { checkPeerUrl, encodeInvitation, fingerprint, normaliseFingerprint, parseInvitation } from './invitation.js'
@@ -69,13 +70,9 @@ export interface FederationDeps extends ServiceDeps {
   readonly peerClient?: PeerClient
   readonly federation?: FederationOptions
   /** The agreements this node holds (none: only TLP:CLEAR goes to peers). */
-  readonly agreements?: Pick<AgreementsService, 'activeAgreements' | 'invalidate'>
-  /**
-   * Exchanges the agreements between this node and a peer at the start of every sync (newer versions
-   * in, unconfirmed ones out: services/agreements/exchange.ts), so a suspension or termination on
-   * either side counts from the next sync. Throws when the peer cannot be asked (the sync fails).
-   */
-  readonly exchangeAgreements?: (peer: Peer) => Promise<unknown>
+  readonly agreements?: Pick<AgreementsService, 'activeAgreements' | 'invalidate'> & Partial<Pick<AgreementsService, 'onChange'>>
+  /** Where received pages are prepared and their provenance verified (a worker thread in `entente serve`). */
+  readonly preparer?: Preparer
 }
 
 /** A peer as administrators see it (no secrets). */
@@ -121,29 +118,32 @@ export interface SyncSummary {
   readonly checkpoint: { readonly size: number; readonly verdict: string } | null
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
 const invalid = (issues: Issue[]) => err({ code: 'validation_failed' as const, issues })
 const conflict = (detail: string) => err({ code: 'conflict' as const, detail })
 const forbidden = () => err({ code: 'forbidden' as const, reason: 'role' as const })
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 500) ?? 'error'
 
-/** The version key a received object will be stored under (as ingest computes it), and its canonical hash. */
-function versionOf(o: Record<string, unknown>, sha256: (s: string) => Uint8Array): { versionKey: string; taxiiVersion: string | null; sha: string } {
-  const sha = hex(sha256(canonicalize(o)))
+/** The TAXII version of a received object (its stored `modified`, else `created`), or null. */
+function taxiiVersionOf(o: Record<string, unknown>): string | null {
   const m = typeof o['modified'] === 'string' ? toStoredTimestamp(o['modified']) : null
-  const c = typeof o['created'] === 'string' ? toStoredTimestamp(o['created']) : null
-  const v = m ?? c
-  return { versionKey: v ?? `h:${sha}`, taxiiVersion: v, sha }
+  return m ?? (typeof o['created'] === 'string' ? toStoredTimestamp(o['created']) : null)
+}
+
+/** The accepted objects of a page that share one path, prepared (in the same order). */
+interface PageGroup {
+  readonly origin: Origin
+  readonly objects: Record<string, unknown>[]
+  readonly prepared: PrepareOutcome[]
 }
 
 /** A pull page fetched and checked, ready to store (see `pull`). */
 interface FetchedPage {
   readonly page: ObjectsPage
-  readonly accepted: readonly Record<string, unknown>[]
-  readonly groups: ReadonlyMap<string, { origin: Origin; objects: Record<string, unknown>[] }>
-  readonly versions: ReadonlyMap<Record<string, unknown>, ReturnType<typeof versionOf>>
-  /** Objects of the page refused before ingest (malformed, provenance, path). */
+  readonly groups: ReadonlyMap<string, PageGroup>
+  /** The version key each accepted object is stored under. */
+  readonly versionKeys: ReadonlyMap<Record<string, unknown>, string>
+  /** Objects of the page refused before ingest (malformed, invalid, provenance, path). */
   readonly bad: number
   readonly nextSeen: string | null
   readonly to: SyncCursor
@@ -267,11 +267,11 @@ export function makeFederationService(deps: FederationDeps) {
    * again each time (another process — `entente agreement terminate`, another server on the same
    * database — may have changed them), so a suspension or termination counts from the next sync or read.
    */
-  async function policyEnv(): Promise<PolicyEnv | null> {
+  async function policyEnv(opts: { readonly reload?: boolean } = {}): Promise<PolicyEnv | null> {
     const origin = await store.meta.get('log.origin')
     if (origin === null) return null
     const nowMs = clock.nowMs()
-    deps.agreements?.invalidate()
+    if (opts.reload !== false) deps.agreements?.invalidate()
     const agreements: ReadonlyMap<string, AgreementView> = deps.agreements ? await deps.agreements.activeAgreements(nowMs) : new Map()
     return { nodeId: nodeIdOfOrigin(origin), now: nowMs, agreements }
   }
@@ -354,34 +354,58 @@ export function makeFederationService(deps: FederationDeps) {
 
   /**
    * Asks the peer for the path of each object it offers us (POST /api/v1/federation/paths) and checks
-   * each ({@link checkReceivedPath}): a string is the reason an object is refused.
+   * each ({@link checkReceivedPath}): a string is the reason an object is refused. One answer per
+   * asked object, in order.
    */
-  async function receivedPaths(peer: Peer, objects: readonly Record<string, unknown>[], versions: ReadonlyMap<Record<string, unknown>, { taxiiVersion: string | null }>): Promise<Map<Record<string, unknown>, Hop[] | string>> {
-    const out = new Map<Record<string, unknown>, Hop[] | string>()
-    const env = await policyEnv()
-    if (env === null || peer.origin === null) {
-      for (const o of objects) out.set(o, 'this node has no identity yet')
-      return out
-    }
+  async function receivedPaths(peer: Peer, asked: readonly { id: string; version?: string }[], env: PolicyEnv | null): Promise<(Hop[] | string)[]> {
+    if (env === null || peer.origin === null) return asked.map(() => 'this node has no identity yet')
     const peerNode = nodeIdOfOrigin(peer.origin)
-    const raw = await client().paths(peer.url, peer.auth, objects.map((o) => {
-      const v = versions.get(o)?.taxiiVersion
-      return v ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
-    }))
+    const raw = await client().paths(peer.url, peer.auth, asked)
     const byKey = new Map<string, unknown>()
     const items = isRecord(raw) && Array.isArray(raw['items']) ? raw['items'] : []
-    for (const it of items.slice(0, objects.length * 2)) {
+    for (const it of items.slice(0, asked.length * 2)) {
       if (!isRecord(it) || typeof it['id'] !== 'string') continue
       const version = typeof it['version'] === 'string' ? toStoredTimestamp(it['version']) : null
       byKey.set(`${it['id']}|${version ?? ''}`, it['path'])
       if (!byKey.has(`${it['id']}|*`)) byKey.set(`${it['id']}|*`, it['path'])
     }
-    for (const o of objects) {
-      const v = versions.get(o)?.taxiiVersion ?? null
-      const p = v !== null ? byKey.get(`${o['id'] as string}|${v}`) : byKey.get(`${o['id'] as string}|*`)
-      out.set(o, p === undefined ? `${peer.name} reported no path for it` : checkReceivedPath(p, peerNode, env.nodeId, env.agreements))
+    return asked.map((o) => {
+      const p = o.version !== undefined ? byKey.get(`${o.id}|${o.version}`) : byKey.get(`${o.id}|*`)
+      return p === undefined ? `${peer.name} reported no path for it` : checkReceivedPath(p, peerNode, env.nodeId, env.agreements)
+    })
+  }
+
+  /** Prepares a received page and verifies its provenance: on a worker thread when the node has one. */
+  function receive(items: readonly RawItem[], evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]> {
+    if (deps.preparer?.receive) return deps.preparer.receive(items, evidence)
+    return Promise.resolve(prepareReceived(items, evidence, deps.verify, (t) => hasher.sha256(t), (b) => hasher.sha256(b)))
+  }
+
+  /**
+   * The policy environment for the pages of one pull: read afresh when the sync starts (another
+   * process may have changed the agreements: a change counts from the next sync), then kept for every
+   * page instead of reloading and re-verifying the agreements per page. A change made through this
+   * process's agreements service drops it.
+   */
+  async function pullEnv(): Promise<{ get(): Promise<PolicyEnv | null>; close(): void }> {
+    let env = await policyEnv()
+    let stale = false
+    const off = deps.agreements?.onChange?.(() => {
+      stale = true
+    })
+    return {
+      async get() {
+        if (stale) {
+          stale = false
+          // The service's own cache was dropped by the change: no second invalidation needed.
+          env = await policyEnv({ reload: false })
+        }
+        return env
+      },
+      close: () => {
+        off?.()
+      },
     }
-    return out
   }
 
   async function pull(peer: Peer): Promise<Result<Omit<SyncSummary, 'peer' | 'published'>>> {
@@ -390,7 +414,7 @@ export function makeFederationService(deps: FederationDeps) {
     if (peer.remoteCollection === null) return conflict(`${peer.name} has no collection to pull from yet`)
     const c = client()
     let checkpoint: SyncSummary['checkpoint'] = null
-    let verifier = null
+    let pinned: { readonly origin: string; readonly publicKey: Uint8Array } | null = null
     if (peer.kind === 'node') {
       if (!peer.publicKey || !peer.origin) return conflict(`peer ${peer.name} has no pinned key`)
       const presented = await c.nodeKey(peer.url)
@@ -399,7 +423,7 @@ export function makeFederationService(deps: FederationDeps) {
         logger.error({ peer: peer.name, pinned: fp(peer.publicKey), presented: fp(presented.publicKey) }, 'peer presented a different key: sync stopped until an administrator approves it')
         return conflict(`peer ${peer.name} presented a different key (fingerprint ${fp(presented.publicKey)}, pinned ${fp(peer.publicKey)}): sync stopped until the new fingerprint is approved`)
       }
-      verifier = noteVerifier(peer.origin, peer.publicKey)
+      pinned = { origin: peer.origin, publicKey: peer.publicKey }
       // Witnessing: the peer's signed checkpoint must be consistent with every one seen before.
       if (deps.remoteLogs) {
         const token = peer.auth.kind === 'bearer' ? peer.auth.token : undefined
@@ -427,142 +451,138 @@ export function makeFederationService(deps: FederationDeps) {
      * the page's own transaction).
      */
     const remote = peer.remoteCollection
+    const envs = await pullEnv()
     const fetchPage = async (at: SyncCursor, seenBefore: string | null): Promise<Result<FetchedPage>> => {
       const page = await c.objects(peer.apiRoot, peer.auth, remote, { addedAfter: at.addedAfter, next: at.next, limit: PULL_PAGE })
       if (page.objects.length > PULL_PAGE * 10) return conflict(`${peer.name} sent ${page.objects.length} objects in one page`)
-      const candidates: Record<string, unknown>[] = []
+      let candidates: Record<string, unknown>[] = []
       let bad = 0
       for (const o of page.objects) {
         if (isRecord(o) && typeof o['id'] === 'string' && o['id'].length <= 300) candidates.push(o)
         else bad++
       }
-      const versions = new Map<Record<string, unknown>, ReturnType<typeof versionOf>>()
-      for (const o of candidates) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
-      let accepted = candidates
-      let pathsAhead: ReturnType<typeof receivedPaths> | null = null
-      if (verifier && candidates.length > 0) {
-        // The paths are asked for at the same time (for every candidate; only verified ones are kept).
-        pathsAhead = peer.kind === 'node' ? receivedPaths(peer, candidates, versions) : null
-        pathsAhead?.catch(() => undefined)
-        const raw = await c.provenance(peer.url, peer.auth, remote, candidates.map((o) => {
-          const v = versions.get(o)?.taxiiVersion
-          return v ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
-        }))
-        const bundle = isRecord(raw) ? checkProvenanceBundleShape({ checkpoint: raw['checkpoint'], items: raw['items'] }) : null
-        const verified = new Set<string>()
-        const reasons = new Map<string, string>()
-        if (bundle?.ok) {
-          const held = new Map<string, string>()
-          for (const o of candidates) {
-            const v = versions.get(o)
-            if (v) held.set(provenanceKey(o['id'] as string, v.versionKey), v.sha)
-          }
-          const report = verifyProvenance(bundle.value, held, verifier, deps.verify, (b) => hasher.sha256(b), { origin: peer.origin ?? '' })
-          for (const r of report.results) {
-            // The evidence must be for the collection this peer publishes for us, not any other.
-            if (r.ok && r.entry?.collection === remote) verified.add(provenanceKey(r.id, r.version))
-            else reasons.set(provenanceKey(r.id, r.version), r.reason ?? 'the log entry is for another collection')
-          }
-        }
-        accepted = []
-        for (const o of candidates) {
-          const k = provenanceKey(o['id'] as string, versions.get(o)?.versionKey ?? '')
-          if (verified.has(k)) accepted.push(o)
-          else {
-            bad++
-            logger.warn({ peer: peer.name, id: o['id'], reason: bundle?.ok === false ? `bundle: ${bundle.error}` : (reasons.get(k) ?? 'no provenance for this version') }, 'object rejected: provenance does not verify')
-          }
-        }
-      } else if (peer.kind === 'feed') {
+      if (peer.kind === 'feed') {
         const marking = peer.defaultMarking ?? TLP2.amber
-        accepted = candidates.map((o) => (o['object_marking_refs'] === undefined && o['type'] !== 'marking-definition' ? { ...o, object_marking_refs: [marking] } : o))
-        for (const [i, o] of accepted.entries()) {
-          const original = candidates[i]
-          if (original && o !== original) versions.set(o, versionOf(o, (s) => hasher.sha256(s)))
-        }
+        candidates = candidates.map((o) => (o['object_marking_refs'] === undefined && o['type'] !== 'marking-definition' ? { ...o, object_marking_refs: [marking] } : o))
       }
+      // What the peer is asked about each object: its version (modified, else created), or the latest.
+      const asked = candidates.map((o) => {
+        const v = taxiiVersionOf(o)
+        return v !== null ? { id: o['id'] as string, version: v } : { id: o['id'] as string }
+      })
+      let pathsAhead: Promise<(Hop[] | string)[]> | null = null
+      let evidence: ReceiveEvidence | null = null
+      if (pinned && candidates.length > 0) {
+        // The paths are asked for at the same time as the provenance (for every candidate; only verified ones are kept).
+        pathsAhead = peer.kind === 'node' ? envs.get().then((env) => receivedPaths(peer, asked, env)) : null
+        pathsAhead?.catch(() => undefined)
+        const answer = await c.provenance(peer.url, peer.auth, remote, asked)
+        evidence = { answer, origin: pinned.origin, publicKey: pinned.publicKey, collection: remote }
+      }
+      // Parse, validate and canonicalise each object and verify its provenance against the canonical
+      // JSON that will be stored: off this thread when the node has a worker (`entente serve` does).
+      const outcomes = await receive(candidates.map((value) => ({ value })), evidence)
+      const paths = pathsAhead ? await pathsAhead : null
       // Where each accepted object comes from: for a node, the path its policy reported (hops from
       // the origin node to us); a feed's objects are this node's input with no producer known.
-      const groups = new Map<string, { origin: Origin; objects: Record<string, unknown>[] }>()
-      if (peer.kind === 'node' && accepted.length > 0) {
-        const paths = await (pathsAhead ?? receivedPaths(peer, accepted, versions))
-        const kept: Record<string, unknown>[] = []
-        for (const o of accepted) {
-          const path = paths.get(o)
+      const groups = new Map<string, PageGroup>()
+      const versionKeys = new Map<Record<string, unknown>, string>()
+      candidates.forEach((o, i) => {
+        const r = outcomes[i]
+        if (!r) {
+          bad++
+          return
+        }
+        if (!r.ok) {
+          bad++
+          const issue = r.prepared.issues[0]
+          logger.warn({ peer: peer.name, id: o['id'], code: r.prepared.code, pointer: issue?.pointer }, 'object rejected: not valid STIX')
+          return
+        }
+        if (r.rejected !== null) {
+          bad++
+          logger.warn({ peer: peer.name, id: o['id'], reason: r.rejected }, 'object rejected: provenance does not verify')
+          return
+        }
+        let key = 'feed'
+        let origin: Origin = { kind: 'local', producer: '' }
+        if (peer.kind === 'node') {
+          const path = paths?.[i] ?? `${peer.name} reported no path for it`
           if (typeof path === 'string') {
             bad++
             logger.warn({ peer: peer.name, id: o['id'], reason: path }, 'object rejected: no acceptable path')
-            continue
+            return
           }
-          kept.push(o)
-          const key = JSON.stringify(path)
-          const g = groups.get(key) ?? { origin: { kind: 'peer', producer: null, path } as Origin, objects: [] }
-          g.objects.push(o)
-          groups.set(key, g)
+          key = JSON.stringify(path)
+          origin = { kind: 'peer', producer: null, path }
         }
-        accepted = kept
-      } else if (accepted.length > 0) {
-        groups.set('feed', { origin: { kind: 'local', producer: '' }, objects: accepted })
-      }
+        const g = groups.get(key) ?? { origin, objects: [], prepared: [] }
+        g.objects.push(o)
+        g.prepared.push(r.prepared)
+        groups.set(key, g)
+        versionKeys.set(o, r.versionKey)
+      })
       const pageMax = page.dateAddedLast
       const nextSeen = pageMax !== null && (seenBefore === null || pageMax > seenBefore) ? pageMax : seenBefore
-      return ok({ page, accepted, groups, versions, bad, nextSeen, to: advance(at, page, nextSeen) })
+      return ok({ page, groups, versionKeys, bad, nextSeen, to: advance(at, page, nextSeen) })
     }
-    let ahead: Promise<Result<FetchedPage>> | null = fetchPage(cursor, seenMax)
-    while (ahead !== null) {
-      const fetched: Result<FetchedPage> = await ahead
-      if (!fetched.ok) return fetched
-      pages++
-      const { page, groups, versions, bad, nextSeen, to }: FetchedPage = fetched.value
-      // Page n+1 is fetched and verified while page n is stored.
-      ahead = page.more ? fetchPage(to, nextSeen) : null
-      ahead?.catch(() => undefined)
-      const from = cursor
-      const at = now()
-      // One ingest per path (usually one); the cursor moves with the last one, so a crash between two
-      // re-reads the page and finds the earlier ones already stored.
-      const batches = [...groups.values()]
-      if (batches.length === 0) batches.push({ origin: { kind: 'local', producer: '' }, objects: [] })
-      let failedAll: ItemResult[] = []
-      for (const [gi, g] of batches.entries()) {
-        const lastGroup = gi === batches.length - 1
-        const r = await ingest.ingestBatch(viewer, {
-          collection: peer.inboundCollectionId,
-          objects: g.objects,
-          origin: g.origin,
-          within: async (tx, results: readonly ItemResult[]) => {
-            let added = 0
-            let dups = 0
-            let failed = 0
-            const origins = []
-            for (const [i, res] of results.entries()) {
-              const o = g.objects[i]
-              const v = o ? versions.get(o) : undefined
-              if (res.outcome === 'failed' || !o || !v) {
-                failed++
-                continue
+    try {
+      let ahead: Promise<Result<FetchedPage>> | null = fetchPage(cursor, seenMax)
+      while (ahead !== null) {
+        const fetched: Result<FetchedPage> = await ahead
+        if (!fetched.ok) return fetched
+        pages++
+        const { page, groups, versionKeys, bad, nextSeen, to }: FetchedPage = fetched.value
+        // Page n+1 is fetched and verified while page n is stored.
+        ahead = page.more ? fetchPage(to, nextSeen) : null
+        ahead?.catch(() => undefined)
+        const from = cursor
+        const at = now()
+        // One ingest per path (usually one); the cursor moves with the last one, so a crash between two
+        // re-reads the page and finds the earlier ones already stored.
+        const batches: PageGroup[] = [...groups.values()]
+        if (batches.length === 0) batches.push({ origin: { kind: 'local', producer: '' }, objects: [], prepared: [] })
+        for (const [gi, g] of batches.entries()) {
+          const lastGroup = gi === batches.length - 1
+          const r = await ingest.ingestBatch(viewer, {
+            collection: peer.inboundCollectionId,
+            objects: g.objects,
+            prepared: g.prepared,
+            origin: g.origin,
+            within: async (tx, results: readonly ItemResult[]) => {
+              let added = 0
+              let dups = 0
+              let failed = 0
+              const origins = []
+              for (const [i, res] of results.entries()) {
+                const o = g.objects[i]
+                const versionKey = o ? versionKeys.get(o) : undefined
+                if (res.outcome === 'failed' || !o || versionKey === undefined) {
+                  failed++
+                  continue
+                }
+                if (res.outcome === 'added') added++
+                else dups++
+                origins.push({ stixId: o['id'] as string, versionKey, peerId: peer.id, verified: pinned !== null, receivedAt: at })
               }
-              if (res.outcome === 'added') added++
-              else dups++
-              origins.push({ stixId: o['id'] as string, versionKey: v.versionKey, peerId: peer.id, verified: verifier !== null, receivedAt: at })
-            }
-            await tx.peers.recordOrigins(origins)
-            const rejectedHere = failed + (lastGroup ? bad : 0)
-            const moved = await tx.peers.advanceCursor(peer.id, from, lastGroup ? to : from, { received: added, duplicates: dups, rejected: rejectedHere }, lastGroup ? nextSeen : null)
-            if (!moved) return conflict(`another sync of ${peer.name} moved its cursor; this batch was not stored`)
-            received += added
-            duplicates += dups
-            rejected += rejectedHere
-            return ok(undefined)
-          },
-        })
-        if (!r.ok) return r
-        failedAll = failedAll.concat(r.value.results.filter((x) => x.outcome === 'failed'))
+              await tx.peers.recordOrigins(origins)
+              const rejectedHere = failed + (lastGroup ? bad : 0)
+              const moved = await tx.peers.advanceCursor(peer.id, from, lastGroup ? to : from, { received: added, duplicates: dups, rejected: rejectedHere }, lastGroup ? nextSeen : null)
+              if (!moved) return conflict(`another sync of ${peer.name} moved its cursor; this batch was not stored`)
+              received += added
+              duplicates += dups
+              rejected += rejectedHere
+              return ok(undefined)
+            },
+          })
+          if (!r.ok) return r
+          for (const res of r.value.results) if (res.outcome === 'failed') logger.warn({ peer: peer.name, id: res.id, code: res.code, pointer: res.pointer }, 'object rejected: not valid STIX')
+        }
+        cursor = to
+        seenMax = nextSeen
       }
-      const r = { value: { results: failedAll } }
-      for (const res of r.value.results) if (res.outcome === 'failed') logger.warn({ peer: peer.name, id: res.id, code: res.code, pointer: res.pointer }, 'object rejected: not valid STIX')
-      cursor = to
-      seenMax = nextSeen
+    } finally {
+      envs.close()
     }
     if (received > 0) emit({ kind: 'changed' })
     return ok({ pages, received, duplicates, rejected, checkpoint })
@@ -633,11 +653,6 @@ export function makeFederationService(deps: FederationDeps) {
     const at = now()
     let outcome: Result<SyncSummary>
     try {
-      if (peer.kind === 'node' && peer.status === 'approved' && deps.exchangeAgreements) {
-        await deps.exchangeAgreements(peer).catch((e: unknown) => {
-          throw new Error(`agreements: ${message(e)}`)
-        })
-      }
       const published = await publish(peer)
       const pulled = await pull(peer)
       outcome = pulled.ok ? ok({ peer: peer.name, published, ...pulled.value }) : pulled

@@ -328,6 +328,11 @@ export function makeIngestService(deps: IngestDeps) {
         readonly within?: (tx: Tx, results: readonly ItemResult[]) => Promise<Result<void>>
         /** Where the objects come from (peer sync: the path and the producer at the origin); default: the viewer's organisation. */
         readonly origin?: Origin
+        /**
+         * The objects already prepared by the caller (peer sync prepares and verifies a page before it
+         * stores it), one outcome per object in order; default: prepared here.
+         */
+        readonly prepared?: readonly PrepareOutcome[]
       },
     ): Promise<Result<{ results: ItemResult[]; counts: BatchCounts }>> {
       const target = await writableCollection(viewer, input.collection)
@@ -336,7 +341,8 @@ export function makeIngestService(deps: IngestDeps) {
         return err({ code: 'limit_exceeded', limit: 'objects per request', max: LIMITS.maxObjectsPerRequest })
       }
       const raw: RawItem[] = input.objects.map((value) => ({ value }))
-      const prepared = await preparer.prepare(raw)
+      if (input.prepared !== undefined && input.prepared.length !== raw.length) throw new Error('ingestBatch: one prepared outcome per object is needed')
+      const prepared = input.prepared ?? (await preparer.prepare(raw))
       const now = storedTimestampFromMs(clock.nowMs())
       let added: readonly AddedObject[] = []
       const r = await store.transaction(async (tx) => {

@@ -3,11 +3,18 @@
  * runs it in worker threads so parsing and validation overlap with storage on another core.
  */
 import { prepareObject, type PrepareOutcome } from '../../core/ingest/prepare.js'
+import type { ReceivedOutcome, ReceiveEvidence } from '../../core/ingest/receive.js'
 
 export type RawItem = { readonly text: string } | { readonly value: unknown }
 
 export interface Preparer {
   prepare(items: readonly RawItem[]): Promise<PrepareOutcome[]>
+  /**
+   * Prepares objects received from a peer and verifies their provenance (`prepareReceived` in
+   * core/ingest/receive.ts) off the storing thread. Optional: without it, the caller runs
+   * `prepareReceived` inline.
+   */
+  receive?(items: readonly RawItem[], evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]>
   close(): Promise<void>
 }
 
