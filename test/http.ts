@@ -101,7 +101,7 @@ function authHeader(o: RequestOptions): Record<string, string> {
   return {}
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD'
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
 function withQuery(url: string, query?: Record<string, string>): string {
   if (!query) return url
