@@ -13,7 +13,7 @@
  *   `inTransaction`), i.e. while this async task owns the connection.
  */
 import Database from 'better-sqlite3'
-import { CompiledQuery, Kysely, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect, sql, type ColumnDefinitionBuilder, type Driver } from 'kysely'
 import type { NewObjectVersion, PutOutcome } from '../../port.js'
 import { SQLITE_CAPABILITIES } from '../capabilities.js'
 import { decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
@@ -88,6 +88,24 @@ async function seedStatistics(db: Kysely<any>, shapes: readonly IndexShape[]): P
   await sql`analyze sqlite_schema`.execute(db)
 }
 
+/**
+ * Transactions begin with BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) when
+ * the transaction starts. Another process may write the same file (a CLI `peer sync` or `import` next
+ * to `entente serve`, whose timers sign checkpoints and index leaf hashes). A deferred transaction
+ * reads first and upgrades to a writer later; if another process committed in between, SQLite refuses
+ * the upgrade at once with SQLITE_BUSY ("database is locked") without waiting, whatever busy_timeout
+ * says. Within one process transactions are serialised anyway (`exclusive`), so nothing is lost.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver()
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+    }
+    return driver
+  }
+}
+
 export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
   const raw = new Database(opts.path)
   const synchronous = opts.synchronous ?? 'FULL'
@@ -106,7 +124,7 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     'cache_size = -65536',
   ]
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({
+    dialect: new ImmediateSqliteDialect({
       database: raw,
       async onCreateConnection(conn) {
         for (const p of pragmas) await conn.executeQuery(CompiledQuery.raw(`pragma ${p}`))
