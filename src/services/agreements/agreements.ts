@@ -325,6 +325,8 @@ export function makeAgreementsService(deps: AgreementsDeps) {
    */
   async function importAgreement(viewer: Viewer, value: unknown, opts: { readonly fromNodeKey?: Uint8Array } = {}): Promise<Result<AgreementRecord & { readonly unchanged: boolean }>> {
     if (!isAdmin(viewer)) return forbidden()
+    // Compare with what is stored now, not with a cached copy (another process may have added a version).
+    cache = null
     const v = validateAgreement(value)
     if (!v.ok) return invalid(v.error)
     const a = v.value
@@ -484,6 +486,8 @@ export function makeAgreementsService(deps: AgreementsDeps) {
     async forPeer(viewer: Viewer): Promise<Result<Agreement[]>> {
       const peer = await callingPeer(viewer)
       if (peer === null) return forbidden()
+      // Read afresh: another process (`entente agreement terminate`) may have signed a new version.
+      cache = null
       return ok(await between(peer))
     },
 
