@@ -21,6 +21,7 @@ import { makeAgreementsService } from './agreements/agreements.js'
 import { makeAgreementExchange } from './agreements/exchange.js'
 import { makeWebhooksService } from './webhooks/webhooks.js'
 import type { AlertStore, Store } from '../store/port.js'
+import { makeShareService } from './share/share.js'
 
 /** Every service of a node, built from one set of dependencies. */
 export function makeServices(
@@ -112,9 +113,12 @@ export function makeServices(
     ingest,
     correlate,
     alerts: alertService,
+    // Sharing an object with named recipients: a new version through ingest (share/share.ts).
+    share: makeShareService({ ...deps, ingest: () => ingest }),
     // A peer reading its per-peer collection gets only what decide() lets it see at the time of the read.
     objects: federation.guardObjects(makeObjectsService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) })),
-    log: makeLogService(deps),
+    // Log entries of objects follow the marking policy (an entry of a hidden version comes as its leaf hash).
+    log: makeLogService({ ...deps, agreementViews: (now) => agreements.activeAgreements(now) }),
     verifyLog: makeLogVerifier(deps),
     remoteLog: makeRemoteLogService(deps),
     federation,

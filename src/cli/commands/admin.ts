@@ -73,6 +73,18 @@ export function registerAdmin(program: Command) {
         printResult(c, { json: flags.json === true, human: () => `created collection ${c.title} (${c.id})${c.alias ? ` alias ${c.alias}` : ''}` })
       })
     })
+  nodeOptions(program.command('share'))
+    .description("name recipients on one of the host organisation's objects: a new version with recipient_refs, through ingest (logged)")
+    .argument('<object-id>', 'the STIX id')
+    .requiredOption('--to <recipient...>', 'organisation names or ids on this node, or identity ids (a peer organisation)')
+    .option('--collection <collection>', 'collection id or alias', 'default')
+    .action(async (id: string, flags: NodeFlags & { to: string[]; collection: string }) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'share')
+        const r = must(await node.services.share.share(viewer, { id, to: flags.to, collection: flags.collection }))
+        printResult(r, { json: flags.json === true, human: () => `${r.id} version ${r.version}: recipients ${r.recipients.join(', ')}` })
+      })
+    })
   nodeOptions(collection.command('update'))
     .description("change a collection's default TLP: narrower raises stored unmarked objects at once; wider needs --force and applies to new input only")
     .argument('<collection>', 'collection id or alias')

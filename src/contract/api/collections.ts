@@ -50,3 +50,14 @@ export const PermissionList = Type.Object({ items: Type.Array(Permission) }, { a
 export const PermissionParams = Type.Object({ id: Id, orgId: Id }, { additionalProperties: false })
 
 export const SetPermissionBody = Type.Object({ canRead: Type.Boolean(), canWrite: Type.Boolean() }, { additionalProperties: false })
+
+/** POST /collections/{id}/objects/{objectId}/share: name recipients on the producer's own object (a new version). */
+export const ShareParams = Type.Object({ id: Id, objectId: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false })
+export const ShareBody = Type.Object(
+  { to: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+)
+export const ShareResult = Type.Object(
+  { id: Type.String(), version: Type.String(), collectionId: Id, recipients: Type.Array(Type.String()) },
+  { additionalProperties: false },
+)

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../../contract/api/common.js'
 import { AddObjectsResult, Bundle, ListObjectsQuery, ObjectList } from '../../../contract/api/objects.js'
+import { ShareBody, ShareParams, ShareResult } from '../../../contract/api/collections.js'
 import { DomainFailure, unwrap } from '../../errors.js'
 import { viewerOf } from '../../plugins/auth.js'
 import { decodeCursor, encodeCursor, type CursorScope } from '../../taxii/cursor.js'
@@ -18,7 +19,22 @@ function listBody(items: readonly CollectionEntry[], more: boolean, next: string
 }
 
 export const objectsRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  const { ingest, objects } = ctx.services
+  const { ingest, objects, share } = ctx.services
+
+  app.post(
+    '/collections/:id/objects/:objectId/share',
+    {
+      schema: {
+        tags: ['Objects'],
+        summary: 'Name recipients on your organisation’s own object',
+        description: 'Stores a new version of the object carrying the recipients extension (`recipient_refs`), through the ingest pipeline. `to`: organisation names or ids on this node, or identity ids (a peer’s organisations). Recipients already named are kept.',
+        params: ShareParams,
+        body: ShareBody,
+        response: { 200: ShareResult, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => unwrap(await share.share(viewerOf(request), { id: request.params.objectId, to: request.body.to, collection: request.params.id })),
+  )
 
   app.post(
     '/collections/:id/objects',
