@@ -75,6 +75,17 @@ export const httpPeerClient: PeerClient = {
     })
   },
 
+  async provenanceText(url, auth, collection, objects) {
+    const u = `${base(url)}/api/v1/log/provenance`
+    const a = await request(u, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', ...authHeader(auth) },
+      body: JSON.stringify({ collection, objects }),
+    })
+    if (a.status !== 200) throw new OutboundError(describeFailure(u, a))
+    return a.text
+  },
+
   async paths(url, auth, objects) {
     const u = `${base(url)}/api/v1/federation/paths`
     return call(u, {

@@ -11,8 +11,11 @@ import { prepareObject, type PrepareOutcome } from './prepare.js'
 
 /** The evidence a page must carry: the peer's provenance answer (unchecked) and the key pinned for it. */
 export interface ReceiveEvidence {
-  /** The parsed JSON answer of `POST /api/v1/log/provenance` (only `checkpoint` and `items` are read). */
-  readonly answer: unknown
+  /**
+   * The answer of `POST /api/v1/log/provenance` (only `checkpoint` and `items` are read): its JSON
+   * text (parsed here, so a worker thread does it) or the parsed value.
+   */
+  readonly answer: { readonly text: string } | { readonly value: unknown }
   /** The peer's log origin and its pinned Ed25519 public key. */
   readonly origin: string
   readonly publicKey: Uint8Array
@@ -61,7 +64,14 @@ export function prepareReceived(
   })
   if (evidence === null) return out
   const reject = (reason: string) => out.map((o) => (o.ok ? { ...o, rejected: reason } : o))
-  const a = evidence.answer
+  let a: unknown
+  if ('text' in evidence.answer) {
+    try {
+      a = JSON.parse(evidence.answer.text)
+    } catch {
+      return reject('bundle: the answer is not JSON')
+    }
+  } else a = evidence.answer.value
   const record = typeof a === 'object' && a !== null && !Array.isArray(a) ? (a as Record<string, unknown>) : null
   const bundle = record ? checkProvenanceBundleShape({ checkpoint: record['checkpoint'], items: record['items'] }) : null
   if (!bundle?.ok) return reject(`bundle: ${bundle ? bundle.error : 'the answer is not an object'}`)

@@ -476,7 +476,9 @@ export function makeFederationService(deps: FederationDeps) {
         // The paths are asked for at the same time as the provenance (for every candidate; only verified ones are kept).
         pathsAhead = peer.kind === 'node' ? envs.get().then((env) => receivedPaths(peer, asked, env)) : null
         pathsAhead?.catch(() => undefined)
-        const answer = await c.provenance(peer.url, peer.auth, remote, asked)
+        // The answer's text goes to the worker unparsed: parsing it there spares this thread both the
+        // parse and copying the parsed bundle across (about 1.6 KB per object).
+        const answer = c.provenanceText ? { text: await c.provenanceText(peer.url, peer.auth, remote, asked) } : { value: await c.provenance(peer.url, peer.auth, remote, asked) }
         evidence = { answer, origin: pinned.origin, publicKey: pinned.publicKey, collection: remote }
       }
       // Parse, validate and canonicalise each object and verify its provenance against the canonical

@@ -54,6 +54,11 @@ export interface PeerClient {
   /** POST {url}/api/v1/log/provenance; the parsed JSON answer, unchecked. */
   provenance(url: string, auth: PeerAuth, collection: string, objects: readonly { id: string; version?: string }[]): Promise<unknown>
   /**
+   * The same, answering the JSON text unparsed (size-capped like every answer), so that the receiver
+   * parses it where it verifies it (a worker thread). Optional: `provenance` is used without it.
+   */
+  provenanceText?(url: string, auth: PeerAuth, collection: string, objects: readonly { id: string; version?: string }[]): Promise<string>
+  /**
    * POST {url}/api/v1/federation/paths: the path (hops from the origin node to us) of each object the
    * peer offers us, as the peer's policy decided it; the parsed JSON answer, unchecked.
    */
