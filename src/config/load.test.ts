@@ -55,6 +55,7 @@ describe('defaults', () => {
       transparency: { checkpointIntervalSeconds: 10, witnessIntervalSeconds: 300 },
       metrics: { enabled: true },
       correlation: { maxIndicatorsPerValue: 100 },
+      federation: { enabled: true, pollSeconds: 60, backoffBaseSeconds: 5, backoffMaxSeconds: 3600, invitationTtlHours: 72 },
       webhooks: { allowInternalAddresses: false, connectTimeoutMs: 5000, totalTimeoutMs: 10000, maxResponseBytes: 65536, intervalSeconds: 5 },
     })
   })
