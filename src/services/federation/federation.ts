@@ -71,6 +71,12 @@ export interface FederationDeps extends ServiceDeps {
   readonly federation?: FederationOptions
   /** The agreements this node holds (none: only TLP:CLEAR goes to peers). */
   readonly agreements?: Pick<AgreementsService, 'activeAgreements' | 'invalidate'> & Partial<Pick<AgreementsService, 'onChange'>>
+  /**
+   * Exchanges the agreements between this node and a peer at the start of every sync (newer versions
+   * in, unconfirmed ones out: services/agreements/exchange.ts), so a suspension or termination on
+   * either side counts from the next sync. Throws when the peer cannot be asked (the sync fails).
+   */
+  readonly exchangeAgreements?: (peer: Peer) => Promise<unknown>
   /** Where received pages are prepared and their provenance verified (a worker thread in `entente serve`). */
   readonly preparer?: Preparer
 }
@@ -408,6 +414,15 @@ export function makeFederationService(deps: FederationDeps) {
     }
   }
 
+  /** The key the peer presents must be the pinned one; otherwise sync stops (status key-changed) until re-approved. */
+  async function checkPeerKey(peer: Peer, pinnedKey: Uint8Array): Promise<Result<void>> {
+    const presented = await client().nodeKey(peer.url)
+    if (bytesEqual(presented.publicKey, pinnedKey)) return ok(undefined)
+    await store.peers.update(peer.id, { status: 'key-changed', presentedKey: presented.publicKey })
+    logger.error({ peer: peer.name, pinned: fp(pinnedKey), presented: fp(presented.publicKey) }, 'peer presented a different key: sync stopped until an administrator approves it')
+    return conflict(`peer ${peer.name} presented a different key (fingerprint ${fp(presented.publicKey)}, pinned ${fp(pinnedKey)}): sync stopped until the new fingerprint is approved`)
+  }
+
   async function pull(peer: Peer): Promise<Result<Omit<SyncSummary, 'peer' | 'published'>>> {
     if (peer.kind === 'node' && peer.status !== 'approved') return conflict(`peer ${peer.name} is ${peer.status}: ${peer.status === 'key-changed' ? 'it presented another key; compare the new fingerprint and approve it' : 'approve its fingerprint first'}`)
     if (peer.kind === 'feed' && peer.status !== 'active') return conflict(`feed ${peer.name} is ${peer.status}`)
@@ -417,12 +432,8 @@ export function makeFederationService(deps: FederationDeps) {
     let pinned: { readonly origin: string; readonly publicKey: Uint8Array } | null = null
     if (peer.kind === 'node') {
       if (!peer.publicKey || !peer.origin) return conflict(`peer ${peer.name} has no pinned key`)
-      const presented = await c.nodeKey(peer.url)
-      if (!bytesEqual(presented.publicKey, peer.publicKey)) {
-        await store.peers.update(peer.id, { status: 'key-changed', presentedKey: presented.publicKey })
-        logger.error({ peer: peer.name, pinned: fp(peer.publicKey), presented: fp(presented.publicKey) }, 'peer presented a different key: sync stopped until an administrator approves it')
-        return conflict(`peer ${peer.name} presented a different key (fingerprint ${fp(presented.publicKey)}, pinned ${fp(peer.publicKey)}): sync stopped until the new fingerprint is approved`)
-      }
+      const keyCheck = await checkPeerKey(peer, peer.publicKey)
+      if (!keyCheck.ok) return keyCheck
       pinned = { origin: peer.origin, publicKey: peer.publicKey }
       // Witnessing: the peer's signed checkpoint must be consistent with every one seen before.
       if (deps.remoteLogs) {
@@ -655,12 +666,25 @@ export function makeFederationService(deps: FederationDeps) {
     const at = now()
     let outcome: Result<SyncSummary>
     try {
+      if (peer.kind === 'node' && peer.status === 'approved' && deps.exchangeAgreements && peer.publicKey) {
+        // Nothing goes to, or is taken from, a node at the peer's address that does not hold the pinned key.
+        const keyCheck = await checkPeerKey(peer, peer.publicKey)
+        if (!keyCheck.ok) return await recordOutcome(peer, at, err(keyCheck.error), opts)
+        await deps.exchangeAgreements(peer).catch((e: unknown) => {
+          throw new Error(`agreements: ${message(e)}`)
+        })
+      }
       const published = await publish(peer)
       const pulled = await pull(peer)
       outcome = pulled.ok ? ok({ peer: peer.name, published, ...pulled.value }) : pulled
     } catch (e) {
       outcome = conflict(`cannot sync ${peer.name}: ${message(e)}`)
     }
+    return await recordOutcome(peer, at, outcome, opts)
+  }
+
+  /** Records a sync's outcome on the peer: last attempt, error, failures and the next attempt (with backoff). */
+  async function recordOutcome<T>(peer: Peer, at: string, outcome: Result<T>, opts: { readonly manual?: boolean }): Promise<Result<T>> {
     const fresh = (await store.peers.get(peer.id)) ?? peer
     if (outcome.ok) {
       await store.peers.recordAttempt(peer.id, { at, success: true, error: null, failures: 0, nextAttemptAt: storedTimestampFromMs(clock.nowMs() + options.pollIntervalMs) })
