@@ -691,6 +691,8 @@ export interface SearchHit {
   readonly seq: number
   readonly dateAdded: string
   readonly json: string
+  /** The membership's stored audience key columns (who produced it, the path it came by): what `present` needs besides the object. */
+  readonly audience?: CollectionEntry['audience']
 }
 
 export interface SearchPage {

@@ -96,8 +96,10 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store' | 'clock'> & 
       // The marking policy on every hit (the scan window bounds the work; hidden hits leave a short page).
       const shown = await reads.presenter(viewer, c.value)
       const items = page.items.flatMap((h) => {
-        const json = shown(h.json)
-        return json === null ? [] : [{ ...h, json }]
+        const json = shown(h.json, h.audience, h.dateAdded)
+        if (json === null) return []
+        const { audience: _audience, ...hit } = h
+        return [{ ...hit, json }]
       })
       return ok({ collectionId: c.value.id, items, next: page.next })
     },
@@ -112,7 +114,7 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store' | 'clock'> & 
       const versions = await store.objects.query({ collectionId, ids: [q.id], versions: all, limit: EXPLORE_LIMITS.maxVersions, withContent: true })
       // Versions the viewer may not see are left out; an object with none is as missing as a missing one.
       const visible = versions.items.flatMap((v) => {
-        const json = v.json === undefined ? null : shown(v.json)
+        const json = v.json === undefined ? null : shown(v.json, v.audience, v.dateAdded)
         return json === null ? [] : [{ version: v.version, json }]
       })
       if (visible.length === 0) return err({ code: 'not_found', resource: 'object', id: q.id })
@@ -126,7 +128,7 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store' | 'clock'> & 
       while (scanned < EXPLORE_LIMITS.relationshipScan) {
         const p = await store.search.objects({ collectionId, types: ['relationship'], text: q.id.toLowerCase(), limit: 1000, scanLimit: 50_000, ...(before ? { before } : {}) })
         for (const h of p.items) {
-          const json = shown(h.json)
+          const json = shown(h.json, h.audience, h.dateAdded)
           if (json === null) continue
           const r = JSON.parse(json) as { id: string; relationship_type?: unknown; source_ref?: unknown; target_ref?: unknown }
           if (typeof r.source_ref !== 'string' || typeof r.target_ref !== 'string') continue
@@ -148,7 +150,7 @@ export function makeExploreService(deps: Pick<ServiceDeps, 'store' | 'clock'> & 
       for (let i = 0; i < others.length; i += 500) {
         const p = await store.objects.query({ collectionId, ids: others.slice(i, i + 500), limit: 2000, withContent: true })
         for (const e of p.items) {
-          const json = e.json === undefined ? null : shown(e.json)
+          const json = e.json === undefined ? null : shown(e.json, e.audience, e.dateAdded)
           // An end the viewer may not see keeps only its id (which the relationship already names).
           const o = (json === null ? {} : JSON.parse(json)) as { name?: unknown }
           nodes.push({ id: e.stixId, type: e.type, name: typeof o.name === 'string' ? o.name.slice(0, 200) : null })

@@ -4,19 +4,21 @@
  * share/audience.ts reads for TAXII and REST. Used by the explorer's search and object detail and by
  * the live event stream, so that no page, answer or event shows more than the objects API would.
  *
- * The producer of a stored version is not known from its JSON alone, so (as in export) a reader's own
- * RED objects are left out here; TAXII and REST show them.
+ * The producer of a stored version and the path it came by are not in its JSON: they come from the
+ * membership's stored audience columns (migration 0007), as for TAXII and REST. Without them (an
+ * event, which carries only the object) the producer is unknown, so a reader's own RED objects are
+ * left out there: it fails closed.
  */
 import { collectionAccess } from '../../core/policy/collection-access.js'
-import { present } from '../../core/policy/decide.js'
+import { present, type StoredContext } from '../../core/policy/decide.js'
 import type { Viewer } from '../../core/policy/viewer.js'
 import { tlpLevel } from '../../core/marking/tlp.js'
 import { canonicalize } from '../../core/stix/canonical.js'
-import type { Collection } from '../../store/port.js'
+import type { Collection, CollectionEntry } from '../../store/port.js'
 import { makeReadPolicy, type ReadPolicyDeps } from '../share/audience.js'
 
-/** Presents one object (canonical JSON in): the JSON the viewer may have, or null when hidden. */
-export type ObjectPresenter = (json: string) => string | null
+/** Presents one object (canonical JSON in, with its membership's stored audience when known): the JSON the viewer may have, or null when hidden. */
+export type ObjectPresenter = (json: string, audience?: CollectionEntry['audience'], dateAdded?: string) => string | null
 
 export function makeObjectReads(deps: ReadPolicyDeps) {
   const policy = makeReadPolicy(deps)
@@ -26,8 +28,18 @@ export function makeObjectReads(deps: ReadPolicyDeps) {
     const p = await policy.forCollection(viewer, collection.id, true)
     const reader = p.reader
     if (reader === null) return (json) => json
-    const ctx = { collectionId: collection.id, defaultTlp: tlpLevel(collection.defaultTlp ?? 2), origin: { kind: 'local' as const, producer: '' }, receivedAt: '1970-01-01T00:00:00Z' }
-    return (json) => {
+    const unknownOrigin: StoredContext = { collectionId: collection.id, defaultTlp: tlpLevel(collection.defaultTlp ?? 2), origin: { kind: 'local', producer: '' }, receivedAt: '1970-01-01T00:00:00Z' }
+    return (json, a, dateAdded) => {
+      // The same context share/audience.ts builds for TAXII and REST reads of a stored membership.
+      const ctx: StoredContext =
+        a === undefined
+          ? unknownOrigin
+          : {
+              collectionId: collection.id,
+              defaultTlp: tlpLevel(a.tlp),
+              origin: a.path !== null && a.path.length > 0 ? { kind: 'peer', producer: a.producer, path: a.path } : { kind: 'local', producer: a.producer ?? '' },
+              receivedAt: dateAdded ?? '1970-01-01T00:00:00Z',
+            }
       let object: Record<string, unknown>
       try {
         object = JSON.parse(json) as Record<string, unknown>

@@ -272,6 +272,15 @@ for (const dialect of DIALECTS) {
       expect(detail.versions.map((v) => v.name)).not.toContain('red-only tool')
       expect(detail.versions.length).toBeGreaterThan(0)
       expect(p.heartbeats()).toBeGreaterThan(0)
+      // The producing organisation sees its own RED object in the explorer (the stored producer says
+      // whose it is, not the JSON); the other organisation still sees nothing of it.
+      const ours = { ...(tool as Record<string, unknown>), id: 'tool--3f1d0c9e-5b7a-4c2e-9a61-2d4b8f0e7a15', modified: '2027-03-01T00:00:00.000Z', name: 'our red tool', object_marking_refs: ['marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1'] }
+      expect(json(await api(n.app, 'POST', `/api/v1/collections/${shared.id}/objects`, { headers: withCookie(host), body: { type: 'bundle', id: APT1.id, objects: [ours] } }))).toMatchObject({ added: 1 })
+      const hostView = JSON.stringify(json(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/search`, { headers: withCookie(host, false) })))
+      expect(hostView).toContain('our red tool')
+      expect(json<{ versions: unknown[] }>(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/objects/${ours.id}`, { headers: withCookie(host, false) })).versions).toHaveLength(1)
+      expect(JSON.stringify(json(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/search`, { headers: withCookie(partner, false) })))).not.toContain('our red tool')
+      expectProblem(await api(n.app, 'GET', `/api/v1/collections/${shared.id}/objects/${ours.id}`, { headers: withCookie(partner, false) }), 404, 'not_found')
 
       // Resume: with the id of the first event, the host gets what came after it.
       const first = h.received[0]?.id as string

@@ -13,6 +13,7 @@ import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kyse
 import type { SearchPage, SearchPosition, SearchQuery, SearchStore } from '../../port.js'
 import type { DB } from '../schema.js'
 import type { RepoContext } from './context.js'
+import { decodeAudience } from './audience.js'
 
 type CoEb = ExpressionBuilder<DB, 'collection_objects'>
 
@@ -67,6 +68,7 @@ export function makeSearchRepo({ db }: RepoContext): SearchStore {
         .selectFrom('collection_objects')
         .innerJoin('stix_objects as s', 's.seq', 'collection_objects.object_seq')
         .select(['collection_objects.seq as seq', 'collection_objects.date_added as date_added', 's.json as json'])
+        .select(['collection_objects.tlp as tlp', 'collection_objects.producer as producer', 'collection_objects.has_recipients as has_recipients', 'collection_objects.expires_at as expires_at', 'collection_objects.path as path'])
         .where((eb) => indexed(eb, q))
         .$if(window !== null, (qb) => qb.where((eb) => atOrNewerThan(eb, window as SearchPosition)))
       if (q.source !== undefined) query = query.where('s.created_by_ref', '=', q.source)
@@ -90,7 +92,7 @@ export function makeSearchRepo({ db }: RepoContext): SearchStore {
       )
       const rows = await query.orderBy('collection_objects.date_added', 'desc').orderBy('collection_objects.seq', 'desc').limit(limit + 1).execute()
 
-      const items = rows.slice(0, limit).map((r) => ({ seq: Number(r.seq), dateAdded: r.date_added, json: r.json }))
+      const items = rows.slice(0, limit).map((r) => ({ seq: Number(r.seq), dateAdded: r.date_added, json: r.json, audience: decodeAudience(r) }))
       const last = items[items.length - 1]
       let next: SearchPosition | null = null
       if (rows.length > limit && last) next = { dateAdded: last.dateAdded, seq: last.seq }
