@@ -70,3 +70,15 @@ export function must<T>(r: Result<T, DomainError>): T {
   if (r.ok) return r.value
   fail(exitCodeFor(r.error), `${r.error.code}: ${describeError(r.error)}`)
 }
+
+/** A comma-separated option value as a list (blank items dropped); undefined stays undefined. */
+export const commaList = (s: string | undefined): string[] | undefined =>
+  s === undefined
+    ? undefined
+    : s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '')
+
+/** A repeatable option: `--org a --org b` or `--org a,b`. */
+export const collectList = (value: string, previous: string[] = []): string[] => [...previous, ...(commaList(value) ?? [])]

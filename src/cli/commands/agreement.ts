@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { OnwardSharing } from '../../core/agreement/model.js'
 import type { AgreementRecord, ProposeInput } from '../../services/agreements/agreements.js'
-import { cliViewer, nodeOptions, withNode, type NodeFlags } from '../context.js'
+import { cliViewer, collectList, commaList, nodeOptions, withNode, type NodeFlags } from '../context.js'
 import { EXIT, fail, failWith, printResult } from '../output.js'
 import type { Result } from '../../core/shared/result.js'
 import type { DomainError } from '../../core/shared/errors.js'
@@ -20,16 +20,6 @@ function must<T>(r: Result<T, DomainError>): T {
   failWith(r.error)
 }
 
-const list = (s: string | undefined): string[] | undefined =>
-  s === undefined
-    ? undefined
-    : s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '')
-
-/** Repeatable option: `--org a --org b` or `--org a,b`. */
-const collect = (value: string, previous: string[] = []): string[] => [...previous, ...(list(value) ?? [])]
 
 export function human(r: AgreementRecord): string {
   const a = r.agreement
@@ -94,7 +84,7 @@ function onwardFrom(f: ProposeFlags): OnwardSharing {
     return { allowed: false }
   }
   const hops = positiveInt(f.onwardMaxHops, '--onward-max-hops')
-  const to = v === 'any' ? undefined : list(v)
+  const to = v === 'any' ? undefined : commaList(v)
   if (to !== undefined && to.length === 0) fail(EXIT.usage, '--onward takes no, any, or a comma-separated list of node ids')
   return {
     allowed: true,
@@ -140,8 +130,8 @@ export function registerAgreement(program: Command) {
     .option('--peer <name>', 'the other node: a federation peer (its pinned key and organisations are used)')
     .option('--peer-node <id>', 'without federation: the other node id (it prints it with `entente agreement self`)')
     .option('--peer-key <base64>', "without federation: the other node's Ed25519 key (from `entente agreement self`)")
-    .option('--peer-org <identity>', "the other node's organisations (identity ids); repeatable or comma-separated", collect)
-    .option('--org <name>', "this node's organisations under the agreement (default: the host organisation); repeatable", collect)
+    .option('--peer-org <identity>', "the other node's organisations (identity ids); repeatable or comma-separated", collectList)
+    .option('--org <name>', "this node's organisations under the agreement (default: the host organisation); repeatable", collectList)
     .option('--name <text>', 'a name for the agreement')
     .requiredOption('--purpose <text>', 'why the parties share (shown with shared data)')
     .requiredOption('--max-tlp <level>', 'the highest TLP shared: clear, green, amber, amber+strict or red')
@@ -155,8 +145,8 @@ export function registerAgreement(program: Command) {
     .option('--end <timestamp>', 'in force until (exclusive; default: open-ended)')
     .action(async (flags: ProposeFlags) => {
       const retention = positiveInt(flags.retentionDays, '--retention-days')
-      const include = list(flags.types)
-      const exclude = list(flags.excludeTypes)
+      const include = commaList(flags.types)
+      const exclude = commaList(flags.excludeTypes)
       const input: ProposeInput = {
         ...(flags.peer !== undefined ? { peer: flags.peer } : {}),
         ...(flags.peerNode !== undefined ? { peerNodeId: flags.peerNode } : {}),

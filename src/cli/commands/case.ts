@@ -9,7 +9,7 @@ import { CASE_STATUSES, CLOSE_REASONS, SEVERITIES, TLP_LEVELS, type CaseStatus, 
 import type { EntenteNode } from '../../app/create-node.js'
 import type { CaseView, TaskView } from '../../services/cases/cases.js'
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../../services/webhooks/webhooks.js'
-import { cliViewer, must, nodeOptions, withNode, type NodeFlags } from '../context.js'
+import { cliViewer, collectList, commaList, must, nodeOptions, withNode, type NodeFlags } from '../context.js'
 import { EXIT, fail, printResult } from '../output.js'
 
 function table(rows: string[][]): string {
@@ -18,16 +18,6 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')
 }
 
-const csv = (s: string | undefined): string[] | undefined =>
-  s === undefined
-    ? undefined
-    : s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '')
-
-/** Repeatable option: `--participant a --participant b` or `--participant a,b`. */
-const collect = (value: string, previous: string[] = []): string[] => [...previous, ...(csv(value) ?? [])]
 
 /** A value from a closed list, or a usage error naming the choices. */
 function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
@@ -38,7 +28,7 @@ function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], f
 }
 
 function listOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T[] | undefined {
-  const l = csv(v)
+  const l = commaList(v)
   return l === undefined ? undefined : l.map((x) => oneOf(x, allowed, flag) as T)
 }
 
@@ -123,7 +113,7 @@ export function registerCase(program: Command) {
     .option('--description <text>', 'what happened')
     .option('--severity <level>', `${SEVERITIES.join(', ')}`)
     .option('--tlp <level>', `${TLP_LEVELS.join(', ')} (default amber)`)
-    .option('--participant <org>', 'a participating organisation (name, id, or identity id); repeatable or comma-separated', collect)
+    .option('--participant <org>', 'a participating organisation (name, id, or identity id); repeatable or comma-separated', collectList)
     .action(async (flags: NodeFlags & { title?: string; playbook?: string; description?: string; severity?: string; tlp?: string; participant?: string[] }) => {
       if (flags.title === undefined && flags.playbook === undefined) fail(EXIT.usage, 'name the case: --title <text>, or open it from a playbook with --playbook <id>')
       const severity = oneOf<Severity>(flags.severity, SEVERITIES, '--severity')
