@@ -5,7 +5,7 @@
  * presenting another key stopping sync. Schedulers are off (ENTENTE_FEDERATION__ENABLED=false) so each
  * step is driven by `entente peer sync` (the scheduler's timing is not covered by these tests).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,101 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attackObjects } from '../../test/data.js'
 import { withRecipients } from '../core/marking/recipients.js'
 import { TLP2 } from '../services/federation/policy.js'
-import { agree } from '../../test/federation-nodes.js'
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'entente.js')
-const TAXII = 'application/taxii+json;version=2.1'
-
-interface Node {
-  readonly name: string
-  readonly data: string
-  readonly port: number
-  readonly url: string
-  token: string
-  server: ChildProcess | null
-}
+import { addObjects, agree, BIN, collectionIds, json, nodeEnv as env, run, serve, stop, taxiiGet, type TestNode as Node } from '../../test/federation-nodes.js'
 
 const base = 21000 + (process.pid % 2000) * 3
-
-function env(n: Node, extra: Record<string, string> = {}) {
-  return { ...process.env, ENTENTE_HTTP__PORT: String(n.port), ENTENTE_NODE__NAME: n.name, ENTENTE_FEDERATION__ENABLED: 'false', ...extra }
-}
-
-function run(n: Node, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data', n.data], { env: env(n) })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-async function json(n: Node, args: string[]) {
-  const r = await run(n, [...args, '--json'])
-  if (r.code !== 0) throw new Error(`entente ${args.join(' ')} → ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
-
-async function serve(n: Node, extraEnv: Record<string, string> = {}): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', n.data], { env: env(n, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
-  n.server = child
-  await new Promise<void>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000)
-    const on = (d: Buffer) => {
-      if (process.env.ENTENTE_TEST_SERVE_LOG) process.stderr.write(d)
-      out += d.toString()
-      if (/listening on http/.test(out)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    child.stderr.on('data', on)
-    child.stdout.on('data', on)
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)))
-  })
-}
-
-async function stop(n: Node): Promise<void> {
-  const s = n.server
-  if (!s || s.exitCode !== null) return
-  const gone = new Promise((r) => s.once('exit', r))
-  s.kill('SIGTERM')
-  await gone
-  n.server = null
-}
-
-async function taxiiGet(url: string, token: string) {
-  const res = await fetch(url, { headers: { accept: TAXII, authorization: `Bearer ${token}` } })
-  return { status: res.status, body: (await res.json()) as { objects?: { id: string }[]; more?: boolean; next?: string } }
-}
-
-async function addObjects(n: Node, objects: unknown[]) {
-  const res = await fetch(`${n.url}/taxii2/api/collections/default/objects/`, {
-    method: 'POST',
-    headers: { accept: TAXII, 'content-type': TAXII, authorization: `Bearer ${n.token}` },
-    body: JSON.stringify({ objects }),
-  })
-  const status = (await res.json()) as { failure_count: number }
-  expect(res.status).toBe(202)
-  expect(status.failure_count).toBe(0)
-}
-
-/** Every object id in a collection, paging with next. */
-async function collectionIds(n: Node, collection: string, token = n.token): Promise<string[]> {
-  const ids: string[] = []
-  let next: string | undefined
-  for (;;) {
-    const q = new URLSearchParams({ limit: '1000', ...(next ? { next } : {}) })
-    const r = await taxiiGet(`${n.url}/taxii2/api/collections/${collection}/objects/?${q}`, token)
-    expect(r.status).toBe(200)
-    ids.push(...(r.body.objects ?? []).map((o) => o.id))
-    if (!r.body.more || !r.body.next) return ids
-    next = r.body.next
-  }
-}
 
 /** Real ATT&CK objects, re-marked with a TLP 2.0 marking (their MITRE marking is not a TLP one). */
 function marked(offset: number, n: number, marking: string, extra: Record<string, unknown> = {}) {
