@@ -22,6 +22,22 @@ export interface Organisation {
   /** The STIX `identity--…` id this organisation signs as (`created_by_ref`). */
   readonly identityId: string
   readonly createdAt: string
+  /**
+   * The organisation's default TLP rank (0 CLEAR … 4 RED) for unmarked input its users and tokens
+   * submit: such input gets the stricter of this and the receiving collection's default
+   * (docs/markings.md "Defaults"). Absent: no organisation default (the collection's alone).
+   */
+  readonly defaultTlp?: 0 | 1 | 2 | 3 | 4
+}
+
+/**
+ * "`clientOrgId` is a client of `parentOrgId`": TLP:AMBER reaches the recipient organisations and
+ * their clients (docs/markings.md "Clients"). Not transitive.
+ */
+export interface OrgClient {
+  readonly clientOrgId: string
+  readonly parentOrgId: string
+  readonly createdAt: string
 }
 
 export interface User {
@@ -59,6 +75,16 @@ export interface OrgStore {
   get(id: string): Promise<Organisation | null>
   getByName(name: string): Promise<Organisation | null>
   list(): Promise<Organisation[]>
+  /** Sets (a rank) or clears (null) the organisation's default TLP; null when there is no such organisation. */
+  setDefaultTlp(id: string, tlp: 0 | 1 | 2 | 3 | 4 | null): Promise<Organisation | null>
+  /** Records a client relation; false when it already exists. Both organisations must exist (else `not_found`). */
+  addClient(c: OrgClient): Promise<Result<boolean>>
+  /** Ends a client relation; false when there was none. */
+  removeClient(clientOrgId: string, parentOrgId: string): Promise<boolean>
+  /** Client relations: all of them, or those `orgId` takes part in (as client or as parent); by (client, parent). */
+  clients(orgId?: string): Promise<OrgClient[]>
+  /** The organisations `orgId` is a client of, by id. */
+  parentsOf(orgId: string): Promise<Organisation[]>
 }
 
 export interface UserStore {
@@ -128,6 +154,20 @@ export interface CollectionStore {
    * where it is lower; never lowers it. Returns how many memberships changed.
    */
   raiseMemberTlp(collectionId: string, objectSeqs: readonly number[], tlp: 0 | 1 | 2 | 3 | 4): Promise<number>
+  /**
+   * Memberships, in every collection, of versions written on this node (no path) by `producer` (an
+   * identity id) whose stored TLP is below `belowTlp`, with the object's JSON: the candidates when an
+   * organisation's default is narrowed. Keyset by membership `seq` (after `afterSeq`), at most `limit`.
+   */
+  producedBelow(producer: string, belowTlp: 0 | 1 | 2 | 3 | 4, afterSeq: number, limit: number): Promise<ProducedMember[]>
+}
+
+/** One membership returned by {@link CollectionStore.producedBelow}. */
+export interface ProducedMember {
+  readonly seq: number
+  readonly collectionId: string
+  readonly objectSeq: number
+  readonly json: string
 }
 
 // ---------------------------------------------------------------------------------------------

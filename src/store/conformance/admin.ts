@@ -1,7 +1,7 @@
 /** Organisations, users, tokens, collections and permissions. */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { make, sha256 } from './fixtures.js'
+import { at, indicator, make, sha256, toVersion } from './fixtures.js'
 import { unwrap, type GetStore } from './helpers.js'
 
 export function adminTests(s: GetStore): void {
@@ -20,6 +20,77 @@ export function adminTests(s: GetStore): void {
       expect(sameName).toMatchObject({ ok: false, error: { code: 'conflict' } })
       const sameId = await store.orgs.create(make.org({ id: org.id }))
       expect(sameId).toMatchObject({ ok: false, error: { code: 'conflict' } })
+    })
+  })
+
+  describe('organisation defaults and clients', () => {
+    it('keeps an organisation default TLP (none unless set), sets and clears it', async () => {
+      const store = s()
+      const plain = unwrap(await store.orgs.create(make.org()))
+      // No default: the property is absent when read back.
+      expect(await store.orgs.get(plain.id)).toEqual(plain)
+      expect((await store.orgs.get(plain.id))?.defaultTlp).toBeUndefined()
+      const strict = unwrap(await store.orgs.create(make.org({ defaultTlp: 3 })))
+      expect(await store.orgs.get(strict.id)).toEqual({ ...strict, defaultTlp: 3 })
+      expect((await store.orgs.list()).find((o) => o.id === strict.id)?.defaultTlp).toBe(3)
+      expect(await store.orgs.setDefaultTlp(plain.id, 4)).toEqual({ ...plain, defaultTlp: 4 })
+      expect((await store.orgs.getByName(plain.name))?.defaultTlp).toBe(4)
+      expect(await store.orgs.setDefaultTlp(plain.id, null)).toEqual(plain)
+      expect(await store.orgs.setDefaultTlp(randomUUID(), 2)).toBeNull()
+    })
+
+    it('records client relations once each, lists them both ways, and ends them', async () => {
+      const store = s()
+      const [national, regional, local, other] = [
+        unwrap(await store.orgs.create(make.org())),
+        unwrap(await store.orgs.create(make.org())),
+        unwrap(await store.orgs.create(make.org())),
+        unwrap(await store.orgs.create(make.org())),
+      ] as const
+      const at = '2026-06-01T00:00:00.000000Z'
+      expect(unwrap(await store.orgs.addClient({ clientOrgId: regional.id, parentOrgId: national.id, createdAt: at }))).toBe(true)
+      expect(unwrap(await store.orgs.addClient({ clientOrgId: regional.id, parentOrgId: national.id, createdAt: at }))).toBe(false)
+      expect(unwrap(await store.orgs.addClient({ clientOrgId: regional.id, parentOrgId: other.id, createdAt: at }))).toBe(true)
+      expect(unwrap(await store.orgs.addClient({ clientOrgId: local.id, parentOrgId: regional.id, createdAt: at }))).toBe(true)
+      expect(await store.orgs.addClient({ clientOrgId: randomUUID(), parentOrgId: national.id, createdAt: at })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      expect(await store.orgs.addClient({ clientOrgId: national.id, parentOrgId: randomUUID(), createdAt: at })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+      expect(await store.orgs.addClient({ clientOrgId: national.id, parentOrgId: national.id, createdAt: at })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+
+      // Parents, by id; not transitive (local is a client of regional only).
+      expect((await store.orgs.parentsOf(regional.id)).map((o) => o.id)).toEqual([national.id, other.id].sort())
+      expect((await store.orgs.parentsOf(local.id)).map((o) => o.identityId)).toEqual([regional.identityId])
+      expect(await store.orgs.parentsOf(national.id)).toEqual([])
+      // Relations of one organisation, as client or as parent.
+      const ofRegional = await store.orgs.clients(regional.id)
+      expect(ofRegional.map((r) => [r.clientOrgId, r.parentOrgId])).toEqual(
+        [[regional.id, national.id], [regional.id, other.id], [local.id, regional.id]].sort((a, b) => (a[0]! + a[1]!).localeCompare(b[0]! + b[1]!)),
+      )
+      expect(ofRegional[0]?.createdAt).toBe(at)
+      expect((await store.orgs.clients()).length).toBeGreaterThanOrEqual(3)
+
+      expect(await store.orgs.removeClient(regional.id, other.id)).toBe(true)
+      expect(await store.orgs.removeClient(regional.id, other.id)).toBe(false)
+      expect((await store.orgs.parentsOf(regional.id)).map((o) => o.id)).toEqual([national.id])
+    })
+
+    it('finds the unmarked-default candidates an organisation wrote here, below a TLP, in every collection', async () => {
+      const store = s()
+      const a = make.org()
+      const c1 = unwrap(await store.collections.create(make.collection()))
+      const c2 = unwrap(await store.collections.create(make.collection()))
+      const local = (tlp: 0 | 1 | 2 | 3 | 4, producer = a.identityId) => ({ tlp, producer, recipients: null, expiresAt: null, path: null })
+      const mine = [indicator(1), indicator(2), indicator(3)]
+      const others = indicator(4)
+      const received = indicator(5)
+      await store.objects.putVersions(c1.id, [{ ...toVersion(mine[0]!), audience: local(2) }, { ...toVersion(mine[1]!), audience: local(4) }, { ...toVersion(others), audience: local(1, `identity--${randomUUID()}`) }], at(0))
+      await store.objects.putVersions(c2.id, [{ ...toVersion(mine[2]!), audience: local(1) }, { ...toVersion(mine[0]!), audience: local(3) }], at(1))
+      await store.objects.putVersions(c2.id, [{ ...toVersion(received), audience: { ...local(1), path: [{ from: 'n1', to: 'n2', agreementId: 'x-entente-agreement--1' }] } }], at(2))
+      const below3 = await store.collections.producedBelow(a.identityId, 3, 0, 100)
+      expect(below3.map((m) => [m.collectionId, JSON.parse(m.json).id])).toEqual([[c1.id, mine[0]!.id], [c2.id, mine[2]!.id]])
+      // Keyset: after the first, one is left; a page of one gives one.
+      expect((await store.collections.producedBelow(a.identityId, 3, below3[0]!.seq, 100)).map((m) => m.objectSeq)).toEqual([below3[1]!.objectSeq])
+      expect(await store.collections.producedBelow(a.identityId, 3, 0, 1)).toHaveLength(1)
+      expect(await store.collections.producedBelow(a.identityId, 1, 0, 100)).toEqual([])
     })
   })
 

@@ -159,11 +159,13 @@ export const encodeImportFailures = (fs: readonly ImportFailure[]): string =>
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-export const decodeOrganisation = (r: Selectable<OrganisationsTable>): Organisation => ({
+/** An organisation row; `default_tlp` may be left out by joins that do not need it (then: no default). */
+export const decodeOrganisation = (r: Omit<Selectable<OrganisationsTable>, 'default_tlp'> & { default_tlp?: unknown }): Organisation => ({
   id: r.id,
   name: r.name,
   identityId: r.identity_id,
   createdAt: r.created_at,
+  ...(r.default_tlp === null || r.default_tlp === undefined ? {} : { defaultTlp: decodeTlpRank(r.default_tlp) }),
 })
 
 export const encodeOrganisation = (o: Organisation): OrganisationsTable => ({
@@ -171,6 +173,7 @@ export const encodeOrganisation = (o: Organisation): OrganisationsTable => ({
   name: o.name,
   identity_id: o.identityId,
   created_at: o.createdAt,
+  default_tlp: o.defaultTlp ?? null,
 })
 
 export const decodeUser = (r: Selectable<UsersTable>): User => ({

@@ -16,6 +16,15 @@ export interface OrganisationsTable {
   name: string
   identity_id: string
   created_at: string
+  /** The organisation's default TLP rank (0–4) for unmarked input it submits, or null (migration 0008). */
+  default_tlp: number | null
+}
+
+/** "`client_org_id` is a client of `parent_org_id`" (TLP:AMBER's "recipients and their clients"; migration 0008). */
+export interface OrgClientsTable {
+  client_org_id: string
+  parent_org_id: string
+  created_at: string
 }
 
 export interface UsersTable {
@@ -349,6 +358,7 @@ export interface WebhookDeliveriesTable {
 
 export interface DB {
   organisations: OrganisationsTable
+  org_clients: OrgClientsTable
   users: UsersTable
   api_tokens: ApiTokensTable
   collections: CollectionsTable

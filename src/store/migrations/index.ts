@@ -9,8 +9,9 @@ import { federation } from './0004-federation.js'
 import { web } from './0005-web.js'
 import { cases } from './0006-cases.js'
 import { audience } from './0007-audience.js'
+import { orgPolicy } from './0008-org-policy.js'
 import type { StoreMigration } from './types.js'
 
 export type { StoreMigration } from './types.js'
 
-export const MIGRATIONS: readonly StoreMigration[] = [init, translog, alerts, federation, web, cases, audience]
+export const MIGRATIONS: readonly StoreMigration[] = [init, translog, alerts, federation, web, cases, audience, orgPolicy]

@@ -90,6 +90,20 @@ export function makeCollectionRepo({ db }: RepoContext): CollectionStore {
       }
       return changed
     },
+    async producedBelow(producer, belowTlp, afterSeq, limit) {
+      const rows = await db
+        .selectFrom('collection_objects as co')
+        .innerJoin('stix_objects as so', 'so.seq', 'co.object_seq')
+        .select(['co.seq', 'co.collection_id', 'co.object_seq', 'so.json'])
+        .where('co.producer', '=', producer)
+        .where('co.path', 'is', null)
+        .where('co.tlp', '<', belowTlp)
+        .where('co.seq', '>', afterSeq)
+        .orderBy('co.seq')
+        .limit(limit)
+        .execute()
+      return rows.map((r) => ({ seq: decodeInt(r.seq, 'seq'), collectionId: r.collection_id, objectSeq: decodeInt(r.object_seq, 'object_seq'), json: r.json }))
+    },
     async countObjects(collectionId) {
       const r = await db
         .selectFrom('collection_objects')
