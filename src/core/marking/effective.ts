@@ -94,6 +94,15 @@ export interface ReceiptDefaults {
   readonly orgDefault?: TlpLevel
 }
 
+/**
+ * The default unmarked input gets: the receiving collection's, or the submitting organisation's when
+ * that is more restrictive (fail-safe: an organisation default never widens a collection's).
+ */
+export function receiptDefault(defaults: ReceiptDefaults): TlpLevel {
+  const { collectionDefault: c, orgDefault: o } = defaults
+  return o !== undefined && tlpRank(o) > tlpRank(c) ? o : c
+}
+
 /** What {@link markingOnReceipt} decided. */
 export interface ReceiptMarking {
   /** The object's effective TLP once stored. */
@@ -116,7 +125,7 @@ export function markingOnReceipt(object: Readonly<Record<string, unknown>>, defa
   if (Array.isArray(refs) && refs.length > MAX_MARKING_REFS) return err([{ pointer: '/object_marking_refs', message: `has ${refs.length} markings; at most ${MAX_MARKING_REFS} are accepted` }])
   const own = objectTlp(object, lookup)
   if (own !== null) return ok({ tlp: own, source: 'object', addRef: null })
-  const d = defaults.orgDefault !== undefined && tlpRank(defaults.orgDefault) > tlpRank(defaults.collectionDefault) ? defaults.orgDefault : defaults.collectionDefault
+  const d = receiptDefault(defaults)
   return ok({ tlp: d, source: 'default', addRef: TLP2_IDS[d] })
 }
 

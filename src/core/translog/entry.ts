@@ -14,6 +14,7 @@
  * holder of the object can prove it is the one the node accepted, without the log holding content.
  */
 import { canonicalize } from '../stix/canonical.js'
+import { isTlpLevel, TLP_LEVELS, type TlpLevel } from '../marking/tlp.js'
 import { err, ok, type Result } from '../shared/result.js'
 
 export const ENTRY_VERSION = 1
@@ -59,6 +60,22 @@ export type LogEntry =
     })
   /** The node's signing key (the first one at `entente init`, or a replacement). */
   | (Base<'node.key'> & { readonly key: { readonly ed25519: string; readonly origin: string } })
+  /** A collection's default TLP (what unmarked input stored there gets) was set: at creation when given, or changed. */
+  | (Base<'collection.default_tlp_set'> & { readonly collection: { readonly id: string; readonly tlp: TlpLevel } })
+  /** An organisation's default TLP was set (at creation when given, or changed), or cleared (null). */
+  | (Base<'org.default_tlp_set'> & { readonly org: { readonly id: string; readonly tlp: TlpLevel | null } })
+  /** Organisation `client.org` became a client of organisation `client.of` (TLP:AMBER reaches it too). */
+  | (Base<'org.client_added'> & { readonly client: { readonly org: string; readonly of: string } })
+  /** Organisation `client.org` is no longer a client of `client.of`. */
+  | (Base<'org.client_removed'> & { readonly client: { readonly org: string; readonly of: string } })
+  /**
+   * An administrator approved a peer node's key after comparing fingerprints (`entente peer approve`):
+   * the key is pinned and sync starts. `ed25519` is the pinned public key (base64), `origin` the peer's
+   * log origin.
+   */
+  | (Base<'peer.approved'> & { readonly peer: { readonly id: string; readonly origin: string; readonly ed25519: string } })
+  /** A peer node or feed was removed: sync stopped and its credential here revoked. */
+  | (Base<'peer.removed'> & { readonly peer: { readonly id: string } })
 
 export type LogEntryKind = LogEntry['kind']
 
@@ -75,6 +92,12 @@ export const ENTRY_KINDS: readonly LogEntryKind[] = [
   'collection.created',
   'collection.permission_set',
   'node.key',
+  'collection.default_tlp_set',
+  'org.default_tlp_set',
+  'org.client_added',
+  'org.client_removed',
+  'peer.approved',
+  'peer.removed',
 ]
 
 /** Entries about objects: their visibility follows the object's (the collection it was added to). */
@@ -126,7 +149,7 @@ export const encodeEntry = (e: LogEntry): Uint8Array => encoder.encode(entryText
 // Decoding: strict, so that an entry that decodes is exactly one that `encodeEntry` produces.
 
 interface Shape {
-  readonly [property: string]: 'string' | 'boolean' | 'string|null' | 'true?' | 'string?' | Shape
+  readonly [property: string]: 'string' | 'boolean' | 'string|null' | 'true?' | 'string?' | 'tlp' | 'tlp|null' | Shape
 }
 
 const OBJECT: Shape = { id: 'string', type: 'string', version: 'string', sha256: 'string', revoked: 'true?' }
@@ -143,6 +166,12 @@ const SHAPES: Record<LogEntryKind, Shape> = {
   'collection.created': { collection: { id: 'string' } },
   'collection.permission_set': { permission: { collection: 'string', org: 'string', read: 'boolean', write: 'boolean' } },
   'node.key': { key: { ed25519: 'string', origin: 'string' } },
+  'collection.default_tlp_set': { collection: { id: 'string', tlp: 'tlp' } },
+  'org.default_tlp_set': { org: { id: 'string', tlp: 'tlp|null' } },
+  'org.client_added': { client: { org: 'string', of: 'string' } },
+  'org.client_removed': { client: { org: 'string', of: 'string' } },
+  'peer.approved': { peer: { id: 'string', origin: 'string', ed25519: 'string' } },
+  'peer.removed': { peer: { id: 'string' } },
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
@@ -162,6 +191,8 @@ function checkShape(value: unknown, shape: Shape, path: string): string | undefi
       if (v !== undefined && typeof v !== 'string') return `${at} must be a string or absent`
     } else if (want === 'string|null') {
       if (v !== null && typeof v !== 'string') return `${at} must be a string or null`
+    } else if (want === 'tlp' || want === 'tlp|null') {
+      if (!(isTlpLevel(v) || (want === 'tlp|null' && v === null))) return `${at} must be a TLP level (${TLP_LEVELS.join(', ')})${want === 'tlp|null' ? ' or null' : ''}`
     } else if (typeof v !== want) return `${at} must be a ${want}`
   }
   return undefined

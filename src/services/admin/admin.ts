@@ -7,10 +7,10 @@ import type { Issue } from '../../core/shared/errors.js'
 import { LIMITS } from '../../core/shared/limits.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs, toStoredTimestamp } from '../../core/stix/time.js'
-import type { ApiToken, Collection, CollectionPermission, Organisation, Tx, User } from '../../store/port.js'
+import type { ApiToken, Collection, CollectionPermission, OrgClient, Organisation, Tx, User } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
 import { objectTlp } from '../../core/marking/effective.js'
-import { isTlpLevel, tlpLabel, tlpLevel, tlpRank, type TlpLevel } from '../../core/marking/tlp.js'
+import { isTlpLevel, tlpLabel, tlpLevel, tlpRank, type TlpLevel, type TlpRank } from '../../core/marking/tlp.js'
 import { actorOf, entryBase, inTransaction, makeLogRecorder } from '../log/record.js'
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._'()&,-]*$/u
@@ -32,6 +32,27 @@ function forbidden() {
 }
 
 const TOUCH_INTERVAL_MS = 60_000
+
+/** An organisation as administrators see it: with its client relations (organisation ids). */
+export interface OrganisationView extends Organisation {
+  /** The organisations this one is a client of. */
+  readonly clientOf: readonly string[]
+  /** The organisations that are clients of this one. */
+  readonly clients: readonly string[]
+}
+
+const TLP_CHOICES = 'must be one of clear, green, amber, amber+strict, red'
+
+/** Parses a TLP level name given by a user (any case); undefined when it is not one. */
+function parseLevel(value: string): TlpLevel | undefined {
+  const l = value.toLowerCase()
+  return isTlpLevel(l) ? l : undefined
+}
+
+/** True when stored JSON carries no TLP marking of its own (so a default decided its audience). */
+function unmarked(json: string): boolean {
+  return !json.includes('"object_marking_refs"') || objectTlp(JSON.parse(json) as Record<string, unknown>) === null
+}
 
 export interface CreatedToken {
   readonly token: ApiToken
@@ -57,19 +78,129 @@ export function makeAdminService(deps: ServiceDeps) {
     })
   }
 
-  async function createOrganisation(viewer: Viewer, input: { name: string }, repos: Tx = store): Promise<Result<Organisation>> {
+  async function createOrganisation(viewer: Viewer, input: { name: string; defaultTlp?: string }, repos: Tx = store): Promise<Result<Organisation>> {
     if (!isAdmin(viewer)) return forbidden()
     const issues: Issue[] = []
     checkName('/name', input.name, issues)
+    const level = input.defaultTlp === undefined ? undefined : parseLevel(input.defaultTlp)
+    if (input.defaultTlp !== undefined && level === undefined) issues.push({ pointer: '/defaultTlp', message: TLP_CHOICES })
     if (issues.length) return invalid(issues)
     const id = ids.uuid()
     const at = now()
     return inTransaction(store, repos, async (tx) => {
-      const org = await tx.orgs.create({ id, name: input.name, identityId: `identity--${ids.uuid()}`, createdAt: at })
+      const org = await tx.orgs.create({ id, name: input.name, identityId: `identity--${ids.uuid()}`, createdAt: at, ...(level !== undefined ? { defaultTlp: tlpRank(level) } : {}) })
       if (!org.ok) return org
-      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'org.created', org: { id, identity: org.value.identityId } } }])
+      const base = entryBase(at, actorOf(viewer))
+      await recorder.record(tx, [
+        { entry: { ...base, kind: 'org.created', org: { id, identity: org.value.identityId } } },
+        ...(level !== undefined ? [{ entry: { ...base, kind: 'org.default_tlp_set' as const, org: { id, tlp: level } } }] : []),
+      ])
       return org
     })
+  }
+
+  /** An organisation by id or by name. */
+  async function findOrg(repos: Tx, idOrName: string): Promise<Organisation | null> {
+    return (await repos.orgs.get(idOrName)) ?? (await repos.orgs.getByName(idOrName))
+  }
+
+  /**
+   * Sets or clears (null) an organisation's default TLP (docs/markings.md "Defaults"): unmarked input
+   * its users and tokens submit gets the stricter of it and the receiving collection's default.
+   * Narrower: the stored versions of unmarked objects the organisation wrote on this node are raised to
+   * it at once (their audience keys; the objects' bytes do not change). Wider (or cleared): refused
+   * unless `force`, and even then only new input gets it. Logged (`org.default_tlp_set`) in the same
+   * transaction when it changes.
+   */
+  async function updateOrganisation(
+    viewer: Viewer,
+    input: { readonly org: string; readonly defaultTlp: string | null; readonly force?: boolean },
+  ): Promise<Result<{ organisation: Organisation; raised: number }>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const level = input.defaultTlp === null ? null : parseLevel(input.defaultTlp)
+    if (level === undefined) return invalid([{ pointer: '/defaultTlp', message: `${TLP_CHOICES}, or null (none)` }])
+    const at = now()
+    return store.transaction(async (tx) => {
+      const o = await findOrg(tx, input.org)
+      if (!o) return err({ code: 'not_found', resource: 'organisation', id: input.org })
+      const before = o.defaultTlp ?? -1
+      const after = level === null ? null : tlpRank(level)
+      const label = (r: number) => (r < 0 ? 'none' : tlpLabel(tlpLevel(r as TlpRank)))
+      if ((after ?? -1) < before && input.force !== true)
+        return err({
+          code: 'conflict',
+          detail: `widening the default of organisation ${o.name} from ${label(before)} to ${label(after ?? -1)} applies to new unmarked input only (stored objects keep their audience); confirm with force`,
+        })
+      if ((after ?? -1) === before) return ok({ organisation: o, raised: 0 })
+      const updated = await tx.orgs.setDefaultTlp(o.id, after)
+      if (!updated) return err({ code: 'not_found', resource: 'organisation', id: input.org })
+      let raised = 0
+      if (after !== null && after > before) {
+        // Every membership of a version this organisation wrote here without a TLP marking of its own.
+        for (let afterSeq = 0; ; ) {
+          const page = await tx.collections.producedBelow(o.identityId, after, afterSeq, 1000)
+          const byCollection = new Map<string, number[]>()
+          for (const m of page) if (unmarked(m.json)) byCollection.set(m.collectionId, [...(byCollection.get(m.collectionId) ?? []), m.objectSeq])
+          for (const [c, seqs] of byCollection) raised += await tx.collections.raiseMemberTlp(c, seqs, after)
+          const last = page[page.length - 1]
+          if (page.length < 1000 || !last) break
+          afterSeq = last.seq
+        }
+      }
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'org.default_tlp_set', org: { id: o.id, tlp: level } } }])
+      return ok({ organisation: updated, raised })
+    })
+  }
+
+  /**
+   * Declares organisation `client` a client of organisation `of` (TLP:AMBER reaches the recipient
+   * organisations and their clients; never AMBER+STRICT or RED). Not transitive. Logged
+   * (`org.client_added`) when new; declaring it again changes nothing.
+   */
+  async function addClient(viewer: Viewer, input: { readonly client: string; readonly of: string }): Promise<Result<{ relation: OrgClient; added: boolean }>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const at = now()
+    return store.transaction(async (tx): Promise<Result<{ relation: OrgClient; added: boolean }>> => {
+      const client = await findOrg(tx, input.client)
+      if (!client) return err({ code: 'not_found', resource: 'organisation', id: input.client })
+      const parent = await findOrg(tx, input.of)
+      if (!parent) return err({ code: 'not_found', resource: 'organisation', id: input.of })
+      if (client.id === parent.id) return invalid([{ pointer: '/of', message: 'an organisation cannot be a client of itself' }])
+      if ((await tx.orgs.clients(parent.id)).some((r) => r.clientOrgId === parent.id && r.parentOrgId === client.id))
+        return err({ code: 'conflict', detail: `${parent.name} is already a client of ${client.name}; an organisation and its client cannot be clients of each other` })
+      const relation: OrgClient = { clientOrgId: client.id, parentOrgId: parent.id, createdAt: at }
+      const r = await tx.orgs.addClient(relation)
+      if (!r.ok) return r
+      if (!r.value) return ok({ relation: (await tx.orgs.clients(client.id)).find((x) => x.parentOrgId === parent.id) ?? relation, added: false })
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'org.client_added', client: { org: client.id, of: parent.id } } }])
+      return ok({ relation, added: true })
+    })
+  }
+
+  /** Ends a client relation (logged as `org.client_removed`); `not_found` when there is none. */
+  async function removeClient(viewer: Viewer, input: { readonly client: string; readonly of: string }): Promise<Result<{ clientOrgId: string; parentOrgId: string }>> {
+    if (!isAdmin(viewer)) return forbidden()
+    const at = now()
+    return store.transaction(async (tx) => {
+      const client = await findOrg(tx, input.client)
+      if (!client) return err({ code: 'not_found', resource: 'organisation', id: input.client })
+      const parent = await findOrg(tx, input.of)
+      if (!parent) return err({ code: 'not_found', resource: 'organisation', id: input.of })
+      if (!(await tx.orgs.removeClient(client.id, parent.id))) return err({ code: 'not_found', resource: 'client relation', id: `${client.id} of ${parent.id}` })
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'org.client_removed', client: { org: client.id, of: parent.id } } }])
+      return ok({ clientOrgId: client.id, parentOrgId: parent.id })
+    })
+  }
+
+  /** Organisations with their client relations (all of them, or one by id or name). */
+  async function organisationViews(only?: Organisation): Promise<OrganisationView[]> {
+    const relations = await store.orgs.clients(only?.id)
+    const list = only ? [only] : await store.orgs.list()
+    return list.map((o) => ({
+      ...o,
+      clientOf: relations.filter((r) => r.clientOrgId === o.id).map((r) => r.parentOrgId),
+      clients: relations.filter((r) => r.parentOrgId === o.id).map((r) => r.clientOrgId),
+    }))
   }
 
   async function createUser(
@@ -150,7 +281,12 @@ export function makeAdminService(deps: ServiceDeps) {
         ...(level !== undefined && isTlpLevel(level) ? { defaultTlp: tlpRank(level) } : {}),
       })
       if (!c.ok) return c
-      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.created', collection: { id: c.value.id } } }])
+      const base = entryBase(at, actorOf(viewer))
+      await recorder.record(tx, [
+        { entry: { ...base, kind: 'collection.created', collection: { id: c.value.id } } },
+        // A default given at creation is a decision of its own (verify: a collection without one is AMBER).
+        ...(level !== undefined && isTlpLevel(level) ? [{ entry: { ...base, kind: 'collection.default_tlp_set' as const, collection: { id: c.value.id, tlp: level } } }] : []),
+      ])
       return c
     })
   }
@@ -160,6 +296,7 @@ export function makeAdminService(deps: ServiceDeps) {
    * Narrower: the stored versions of unmarked objects in the collection are raised to it at once (their
    * audience keys; the objects' bytes do not change). Wider: refused unless `force`, and even then only
    * new input gets it; what is stored keeps its narrower audience (never widened after the fact).
+   * A change is logged (`collection.default_tlp_set`) in the same transaction.
    */
   async function updateCollection(
     viewer: Viewer,
@@ -177,9 +314,13 @@ export function makeAdminService(deps: ServiceDeps) {
         code: 'conflict',
         detail: `widening the default of ${c.alias ?? c.id} from ${tlpLabel(tlpLevel(before))} to ${tlpLabel(level as TlpLevel)} applies to new unmarked input only (stored objects keep their audience); confirm with force`,
       })
+    const at = now()
     return inTransaction(store, store, async (tx) => {
       const updated = await tx.collections.setDefaultTlp(c.id, after)
       if (!updated) return err({ code: 'not_found', resource: 'collection', id: input.collection })
+      if (after !== before) {
+        await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.default_tlp_set', collection: { id: c.id, tlp: level as TlpLevel } } }])
+      }
       let raised = 0
       if (after > before) {
         // Every stored version of an object without a TLP marking of its own (marking references the
@@ -187,12 +328,12 @@ export function makeAdminService(deps: ServiceDeps) {
         let afterPos: { dateAdded: string; seq: number } | undefined
         for (;;) {
           const page = await tx.objects.query({ collectionId: c.id, versions: { first: false, last: false, all: true, versions: [] }, limit: 1000, withContent: true, ...(afterPos ? { after: afterPos } : {}) })
-          const unmarked: number[] = []
+          const seqs: number[] = []
           for (const e of page.items) {
             if (e.json === undefined || (e.audience?.tlp ?? 4) >= after) continue
-            if (!e.json.includes('"object_marking_refs"') || objectTlp(JSON.parse(e.json) as Record<string, unknown>) === null) unmarked.push(e.objectSeq)
+            if (unmarked(e.json)) seqs.push(e.objectSeq)
           }
-          raised += await tx.collections.raiseMemberTlp(c.id, unmarked, after)
+          raised += await tx.collections.raiseMemberTlp(c.id, seqs, after)
           const last = page.items[page.items.length - 1]
           if (!page.more || !last) break
           afterPos = { dateAdded: last.dateAdded, seq: last.seq }
@@ -204,14 +345,25 @@ export function makeAdminService(deps: ServiceDeps) {
 
   return {
     createOrganisation,
+    updateOrganisation,
+    addClient,
+    removeClient,
     createUser,
     createToken,
     createCollection,
     updateCollection,
 
-    async listOrganisations(viewer: Viewer): Promise<Result<Organisation[]>> {
+    async listOrganisations(viewer: Viewer): Promise<Result<OrganisationView[]>> {
       if (!isAdmin(viewer)) return forbidden()
-      return ok(await store.orgs.list())
+      return ok(await organisationViews())
+    },
+
+    /** One organisation (by id or name) with its client relations. */
+    async getOrganisation(viewer: Viewer, idOrName: string): Promise<Result<OrganisationView>> {
+      if (!isAdmin(viewer)) return forbidden()
+      const o = await findOrg(store, idOrName)
+      if (!o) return err({ code: 'not_found', resource: 'organisation', id: idOrName })
+      return ok((await organisationViews(o))[0] as OrganisationView)
     },
 
     async listUsers(viewer: Viewer, orgId?: string): Promise<Result<User[]>> {
@@ -236,12 +388,12 @@ export function makeAdminService(deps: ServiceDeps) {
      * Disables a user (every token of theirs stops working at once) or enables them again.
      * Administrators cannot disable themselves, so a node cannot lose its last way in by accident.
      */
-    async setUserDisabled(viewer: Viewer, input: { userId: string; disabled: boolean }): Promise<Result<User>> {
+    async setUserDisabled(viewer: Viewer, input: { userId: string; disabled: boolean }, repos: Tx = store): Promise<Result<User>> {
       if (!isAdmin(viewer)) return forbidden()
       if (viewer.kind === 'user' && viewer.userId === input.userId && input.disabled)
         return err({ code: 'conflict', detail: 'administrators cannot disable themselves' })
       const at = now()
-      return store.transaction(async (tx) => {
+      return inTransaction(store, repos, async (tx) => {
         const before = await tx.users.get(input.userId)
         const u = await tx.users.setDisabled(input.userId, input.disabled ? at : null)
         if (!u.ok || (before?.disabledAt !== null) === input.disabled) return u
@@ -257,11 +409,11 @@ export function makeAdminService(deps: ServiceDeps) {
       return forbidden()
     },
 
-    async revokeToken(viewer: Viewer, tokenId: string): Promise<Result<ApiToken>> {
-      const mine = viewer.kind === 'user' ? (await store.tokens.list(viewer.userId)).some((t) => t.id === tokenId) : false
+    async revokeToken(viewer: Viewer, tokenId: string, repos: Tx = store): Promise<Result<ApiToken>> {
+      const mine = viewer.kind === 'user' ? (await repos.tokens.list(viewer.userId)).some((t) => t.id === tokenId) : false
       if (!isAdmin(viewer) && !mine) return err({ code: 'not_found', resource: 'token', id: tokenId })
       const at = now()
-      return store.transaction(async (tx) => {
+      return inTransaction(store, repos, async (tx) => {
         const before = (await tx.tokens.list()).find((t) => t.id === tokenId)
         const t = await tx.tokens.revoke(tokenId, at)
         if (!t.ok || (before && before.revokedAt !== null)) return t

@@ -852,12 +852,20 @@ export function makeFederationService(deps: FederationDeps) {
       if (normaliseFingerprint(input.fingerprint) !== normaliseFingerprint(fp(key)))
         return conflict(`the fingerprint does not match the key ${p.name} presented (${fp(key)}); do not approve until the administrators agree on it`)
       const at = now()
-      await store.witness.putLog({ origin: p.origin, url: p.url, verifierKey: verifierKey(p.origin, key), addedAt: at })
-      const updated = await store.peers.update(p.id, { status: 'approved', publicKey: key, presentedKey: null, approvedAt: at })
-      await store.peers.recordAttempt(p.id, { at, success: false, error: null, failures: 0, nextAttemptAt: null })
+      const origin = p.origin
+      // The pinned key and its log entry (`peer.approved`) commit together, or neither does.
+      const updated = await store.transaction(async (tx) => {
+        await tx.witness.putLog({ origin, url: p.url, verifierKey: verifierKey(origin, key), addedAt: at })
+        const u = await tx.peers.update(p.id, { status: 'approved', publicKey: key, presentedKey: null, approvedAt: at })
+        await tx.peers.recordAttempt(p.id, { at, success: false, error: null, failures: 0, nextAttemptAt: null })
+        const entry = { ...entryBase(at, actorOf(viewer)), kind: 'peer.approved' as const, peer: { id: p.id, origin, ed25519: Buffer.from(key).toString('base64') } }
+        await recorder.record(tx, [{ entry }])
+        return ok(u)
+      })
+      if (!updated.ok) return updated
       logger.info({ peer: p.name, fingerprint: fp(key) }, 'peer approved')
       emit({ kind: 'notified', peerId: p.id })
-      return ok(view(updated ?? p))
+      return ok(view(updated.value ?? p))
     },
 
     async list(viewer: Viewer, kind?: Peer['kind']): Promise<Result<PeerView[]>> {
@@ -959,14 +967,25 @@ export function makeFederationService(deps: FederationDeps) {
       const found = await findPeer(idOrName, kind)
       if (!found.ok) return found
       const p = found.value
-      if (p.localUserId) {
-        for (const t of await store.tokens.list(p.localUserId)) if (t.revokedAt === null) await admin.revokeToken(viewer, t.id)
-        await admin.setUserDisabled(viewer, { userId: p.localUserId, disabled: true })
-      }
-      // The name is freed for a new peering with the same node; the row stays for history.
-      const updated = await store.peers.update(p.id, { status: 'removed', name: `removed-${p.id}` })
+      // Credential revoked, principal disabled, peer removed and `peer.removed` logged: all or nothing.
+      const updated = await store.transaction(async (tx) => {
+        if (p.localUserId) {
+          for (const t of await tx.tokens.list(p.localUserId)) {
+            if (t.revokedAt !== null) continue
+            const r = await admin.revokeToken(viewer, t.id, tx)
+            if (!r.ok) return r
+          }
+          const d = await admin.setUserDisabled(viewer, { userId: p.localUserId, disabled: true }, tx)
+          if (!d.ok) return d
+        }
+        // The name is freed for a new peering with the same node; the row stays for history.
+        const u = await tx.peers.update(p.id, { status: 'removed', name: `removed-${p.id}` })
+        await recorder.record(tx, [{ entry: { ...entryBase(now(), actorOf(viewer)), kind: 'peer.removed', peer: { id: p.id } } }])
+        return ok(u)
+      })
+      if (!updated.ok) return updated
       logger.info({ peer: p.name }, 'peer removed')
-      return ok(view(updated ?? p))
+      return ok(view(updated.value ?? p))
     },
 
     /** `entente feed add`: a plain TAXII 2.1 collection to pull from (no provenance; recorded unsigned). */

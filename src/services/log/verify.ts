@@ -10,6 +10,7 @@ import { decodeEntry, type LogEntry } from '../../core/translog/entry.js'
 import { openCheckpoint } from '../../core/translog/checkpoint.js'
 import { noteVerifier } from '../../core/translog/note.js'
 import type { StoredCheckpoint } from '../../store/port.js'
+import { tlpLevel, type TlpLevel } from '../../core/marking/tlp.js'
 import type { ServiceDeps } from '../deps.js'
 
 export type ProblemCode =
@@ -107,7 +108,13 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
     }
     const utf8 = new TextEncoder()
     const objectsReferenced = new Set<number>()
-    const orgs = new Map<string, { identity: string; entry: number }>()
+    const orgs = new Map<string, { identity: string; entry: number; tlp: TlpLevel | null; tlpEntry: number }>()
+    // Collection id → the last logged default (absent: AMBER, what a collection gets when none is given).
+    const collectionDefaults = new Map<string, { tlp: TlpLevel; entry: number }>()
+    // `client\0parent` → the entry that added the relation.
+    const clients = new Map<string, number>()
+    // Peer id → what the log says of it: approved with a pinned key, or removed.
+    const peers = new Map<string, { origin: string | null; key: string | null; removed: boolean; entry: number }>()
     const users = new Map<string, { org: string; role: string; disabled: boolean; entry: number }>()
     const tokens = new Map<string, { user: string; expires: string | null; revoked: boolean; entry: number }>()
     const collections = new Map<string, number>()
@@ -249,8 +256,36 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
           return
         }
         case 'org.created':
-          orgs.set(e.org.id, { identity: e.org.identity, entry: index })
+          orgs.set(e.org.id, { identity: e.org.identity, entry: index, tlp: null, tlpEntry: index })
           return
+        case 'org.default_tlp_set': {
+          const o = orgs.get(e.org.id)
+          if (!o) {
+            report({ code: 'state_mismatch', entry: index, message: `entry ${index} sets the default of organisation ${e.org.id}, which was never created in the log` })
+            return
+          }
+          o.tlp = e.org.tlp
+          o.tlpEntry = index
+          return
+        }
+        case 'org.client_added':
+          clients.set(`${e.client.org}\u0000${e.client.of}`, index)
+          return
+        case 'org.client_removed':
+          if (!clients.delete(`${e.client.org}\u0000${e.client.of}`))
+            report({ code: 'state_mismatch', entry: index, message: `entry ${index} ends a client relation (${e.client.org} of ${e.client.of}) that the log never added` })
+          return
+        case 'collection.default_tlp_set':
+          collectionDefaults.set(e.collection.id, { tlp: e.collection.tlp, entry: index })
+          return
+        case 'peer.approved':
+          peers.set(e.peer.id, { origin: e.peer.origin, key: e.peer.ed25519, removed: false, entry: index })
+          return
+        case 'peer.removed': {
+          const p = peers.get(e.peer.id)
+          peers.set(e.peer.id, { origin: p?.origin ?? null, key: p?.key ?? null, removed: true, entry: index })
+          return
+        }
         case 'user.created':
           users.set(e.user.id, { org: e.user.org, role: e.user.role, disabled: false, entry: index })
           return
@@ -345,10 +380,17 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
       const mismatch = (entry: number, what: string) => report({ code: 'state_mismatch', entry, message: `entry ${entry}: ${what}` })
       for (const o of await store.orgs.list()) {
         const l = orgs.get(o.id)
+        const tlp = o.defaultTlp === undefined ? null : tlpLevel(o.defaultTlp)
         if (!l) unlogged(`organisation ${o.id} (${o.name})`)
         else if (l.identity !== o.identityId) mismatch(l.entry, `organisation ${o.id} has identity ${o.identityId}, not the logged ${l.identity}`)
+        else if (l.tlp !== tlp) mismatch(l.tlpEntry, `organisation ${o.id} has default TLP ${tlp ?? 'none'}; the log says ${l.tlp ?? 'none'}`)
         orgs.delete(o.id)
       }
+      for (const r of await store.orgs.clients()) {
+        const k = `${r.clientOrgId}\u0000${r.parentOrgId}`
+        if (!clients.delete(k)) unlogged(`the client relation of organisation ${r.clientOrgId} to ${r.parentOrgId}`)
+      }
+      for (const [k, index] of clients) mismatch(index, `the client relation ${k.replace('\u0000', ' of ')} is missing: a row was deleted`)
       for (const [id, l] of orgs) mismatch(l.entry, `organisation ${id} is missing: a row was deleted`)
       for (const u of await store.users.list()) {
         const l = users.get(u.id)
@@ -367,7 +409,14 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
       }
       for (const [id, l] of tokens) mismatch(l.entry, `API token ${id} is missing: a row was deleted`)
       for (const c of await store.collections.list()) {
-        if (!collections.has(c.id)) unlogged(`collection ${c.id} (${c.title})`)
+        const created = collections.get(c.id)
+        if (created === undefined) unlogged(`collection ${c.id} (${c.title})`)
+        else {
+          const logged = collectionDefaults.get(c.id)
+          const tlp = tlpLevel(c.defaultTlp ?? 2)
+          if ((logged?.tlp ?? 'amber') !== tlp)
+            mismatch(logged?.entry ?? created, `collection ${c.id} has default TLP ${tlp}; the log says ${logged?.tlp ?? 'amber (none was set)'}`)
+        }
         collections.delete(c.id)
         for (const p of await store.collections.permissions(c.id)) {
           const k = `${p.collectionId}\u0000${p.orgId}`
@@ -379,6 +428,23 @@ export function makeLogVerifier(deps: Pick<ServiceDeps, 'store' | 'hasher' | 've
         }
       }
       for (const [id, index] of collections) mismatch(index, `collection ${id} is missing: a row was deleted`)
+      // Peers: an approved node peer's pinned key must be the one an administrator approved in the log;
+      // a removal in the log must be a removal in the table.
+      const b64 = (k: Uint8Array | null) => (k === null ? null : Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('base64'))
+      for (const p of await store.peers.list()) {
+        const l = peers.get(p.id)
+        peers.delete(p.id)
+        const pinned = p.kind === 'node' && (p.status === 'approved' || p.status === 'key-changed' || p.status === 'fork')
+        if (!l) {
+          if (pinned) unlogged(`approved peer ${p.id} (${p.name})`)
+          continue
+        }
+        if (l.removed) {
+          if (p.status !== 'removed') mismatch(l.entry, `peer ${p.id} is ${p.status}; the log says it was removed`)
+        } else if (!pinned) mismatch(l.entry, `peer ${p.id} is ${p.status}; the log says it was approved`)
+        else if (l.key !== b64(p.publicKey) || l.origin !== p.origin) mismatch(l.entry, `peer ${p.id} has a pinned key or origin other than the one approved in the log`)
+      }
+      for (const [id, l] of peers) mismatch(l.entry, `peer ${id} is missing: a row was deleted`)
       for (const [k, l] of permissions) mismatch(l.entry, `the permission ${k.replace('\u0000', ' / ')} is missing: a row was deleted`)
       opts.onProgress?.({ phase: 'administration', done: 1, total: 1 })
     }

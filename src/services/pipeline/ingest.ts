@@ -16,6 +16,8 @@ import { inlinePreparer, type Preparer, type RawItem } from './preparer.js'
 import { audiencesOf, makeMarkingDefinitions, type BatchOrigin } from './audience.js'
 import type { AgreementView } from '../../core/agreement/view.js'
 import type { Origin } from '../../core/policy/audience.js'
+import { receiptDefault } from '../../core/marking/effective.js'
+import { tlpLevel, tlpRank } from '../../core/marking/tlp.js'
 
 /** The outcome of one object, in input order. */
 export interface ItemResult {
@@ -78,13 +80,19 @@ export function makeIngestService(deps: IngestDeps) {
   const noAgreements: ReadonlyMap<string, AgreementView> = new Map()
 
   /**
-   * The audience context of a batch: the collection's default TLP, and who produced it: the
-   * submitting organisation (local input) or, when `origin` is given (peer sync), the path it took.
+   * The audience context of a batch: the default TLP for unmarked input, and who produced it: the
+   * submitting organisation (local input) or, when `origin` is given (peer sync, feeds), where it came
+   * from. Input from outside gets the collection's default; local input the stricter of the
+   * collection's and the submitting organisation's (docs/markings.md "Defaults").
    */
   async function batchOrigin(tx: Tx, viewer: Viewer, collection: Collection, at: string, origin?: Origin): Promise<BatchOrigin> {
     const agreements = origin?.kind === 'peer' && deps.agreementViews ? await deps.agreementViews(clock.nowMs()) : noAgreements
-    const producer = origin ?? { kind: 'local' as const, producer: (await tx.orgs.get(viewer.orgId))?.identityId ?? '' }
-    return { defaultTlp: collection.defaultTlp ?? 2, origin: producer, receivedAt: at, agreements }
+    const collectionDefault = collection.defaultTlp ?? 2
+    if (origin !== undefined) return { defaultTlp: collectionDefault, origin, receivedAt: at, agreements }
+    const org = await tx.orgs.get(viewer.orgId)
+    const orgDefault = org?.defaultTlp !== undefined ? { orgDefault: tlpLevel(org.defaultTlp) } : {}
+    const defaultTlp = tlpRank(receiptDefault({ collectionDefault: tlpLevel(collectionDefault), ...orgDefault }))
+    return { defaultTlp, origin: { kind: 'local', producer: org?.identityId ?? '' }, receivedAt: at, agreements }
   }
 
   /** Hands a committed batch to the derive step; never fails the write. */

@@ -3,7 +3,8 @@
  * (an `AudienceFilter` the store applies in SQL, so pages are not emptied after the fact), then
  * `present()` on each object read (defence in depth, and granular redaction).
  *
- * Readers: a user of an organisation on this node reads as that organisation (its STIX identity id).
+ * Readers: a user of an organisation on this node reads as that organisation (its STIX identity id),
+ * with the organisations it is a client of (TLP:AMBER only: docs/markings.md "Clients").
  * System jobs and node administrators read every row unredacted (they operate the node and hold its
  * database; their reads are audited). A peer node's principal reads its per-peer collection, whose
  * content the federation share policy already chose when publishing: it is not filtered again here.
@@ -50,19 +51,30 @@ export function makeReadPolicy(deps: ReadPolicyDeps) {
     const nodeId = origin === null ? '' : nodeIdOfOrigin(origin)
     // An organisation without an identity sees only what anyone in the community sees.
     const x = org?.identityId ?? ''
-    const mine = [...agreements.values()].filter((a) => sideOf(a, nodeId)?.orgs.has(x) === true).map((a) => a.id)
+    // The organisations this one is a client of (TLP:AMBER reaches recipients and their clients), and
+    // those of them that are implied recipients of this collection (they may read it).
+    const parents = org ? await store.orgs.parentsOf(org.id) : []
+    const clientOf = parents.map((p) => p.identityId)
+    const readingParents: string[] = []
+    for (const p of parents) if ((await store.collections.permissionOf(collectionId, p.id))?.canRead === true) readingParents.push(p.identityId)
+    const sideHasAny = (a: AgreementView, ids: readonly string[]) => {
+      const side = sideOf(a, nodeId)
+      return side !== undefined && ids.some((i) => side.orgs.has(i))
+    }
+    const mine = [...agreements.values()].filter((a) => sideHasAny(a, [x])).map((a) => a.id)
     const filter: AudienceFilter = {
       kind: 'org',
       identity: x,
-      clientOf: [],
+      clientOf,
       recipientCollections: canRead ? [collectionId] : [],
-      clientRecipientCollections: [],
+      clientRecipientCollections: readingParents.length > 0 ? [collectionId] : [],
       agreements: mine,
-      clientAgreements: [],
+      clientAgreements: clientOf.length > 0 ? [...agreements.values()].filter((a) => sideHasAny(a, clientOf)).map((a) => a.id) : [],
       now: storedTimestampFromMs(now),
     }
-    const env: PolicyEnv = { nodeId, now, agreements, collectionRecipients: (c) => (c === collectionId && canRead ? [x] : []) }
-    return { filter, reader: { kind: 'org', orgIdentityId: x }, env }
+    const recipients = [...(canRead ? [x] : []), ...readingParents]
+    const env: PolicyEnv = { nodeId, now, agreements, collectionRecipients: (c) => (c === collectionId ? recipients : []) }
+    return { filter, reader: { kind: 'org', orgIdentityId: x, clientOf }, env }
   }
 
   /**
