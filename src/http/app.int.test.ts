@@ -73,6 +73,8 @@ for (const dialect of DIALECTS) {
       for (const path of [
         '/api/v1/me',
         '/api/v1/organisations',
+        '/api/v1/organisations/{id}',
+        '/api/v1/organisations/{id}/client-of/{parentId}',
         '/api/v1/users',
         '/api/v1/users/{id}/role',
         '/api/v1/tokens',
@@ -90,6 +92,8 @@ for (const dialect of DIALECTS) {
         expect(doc.paths[path], path).toBeDefined()
       }
       expect(Object.keys(doc.paths['/api/v1/tokens']?.['post']?.responses ?? {})).toEqual(expect.arrayContaining(['201', '400', '401']))
+      expect(Object.keys(doc.paths['/api/v1/organisations/{id}']?.['patch']?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '404', '409']))
+      expect(Object.keys(doc.paths['/api/v1/organisations/{id}/client-of/{parentId}'] ?? {}).sort()).toEqual(['delete', 'put'])
       const ui = await api(n.app, 'GET', '/api/docs/')
       expect([200, 302]).toContain(ui.statusCode)
     })

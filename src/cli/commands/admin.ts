@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import { tlpLevel } from '../../core/marking/tlp.js'
+import type { Organisation } from '../../store/port.js'
 import { ROLES, type Role } from '../../core/policy/viewer.js'
 import { cliViewer, must, nodeOptions, withNode, type NodeFlags } from '../context.js'
 import { EXIT, fail, printResult } from '../output.js'
@@ -8,6 +10,9 @@ function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')
 }
+
+/** An organisation as the CLI prints it: the default TLP by name (null: none), as in the REST API. */
+const orgOut = <O extends Organisation>(o: O) => ({ ...o, defaultTlp: o.defaultTlp !== undefined ? tlpLevel(o.defaultTlp) : null })
 
 export function registerAdmin(program: Command) {
   // --- tokens
@@ -127,14 +132,28 @@ export function registerAdmin(program: Command) {
     })
 
   // --- organisations and users
-  const org = program.command('org').description('organisations hosted on this node')
+  const org = program.command('org').description('organisations hosted on this node, their default TLP and their clients')
   nodeOptions(org.command('create'))
     .description('create an organisation')
     .requiredOption('--name <name>', 'name')
-    .action(async (flags: NodeFlags & { name: string }) => {
+    .option('--default-tlp <level>', "TLP of unmarked input its users submit, when stricter than the collection's: clear, green, amber, amber+strict, red (default: none)")
+    .action(async (flags: NodeFlags & { name: string; defaultTlp?: string }) => {
       await withNode(flags, async (node) => {
-        const o = must(await node.services.admin.createOrganisation(await cliViewer(node, 'org'), { name: flags.name }))
-        printResult(o, { json: flags.json === true, human: () => `created organisation ${o.name} (${o.id})` })
+        const o = must(await node.services.admin.createOrganisation(await cliViewer(node, 'org'), { name: flags.name, ...(flags.defaultTlp !== undefined ? { defaultTlp: flags.defaultTlp } : {}) }))
+        printResult(orgOut(o), { json: flags.json === true, human: () => `created organisation ${o.name} (${o.id})${o.defaultTlp !== undefined ? `, default ${tlpLevel(o.defaultTlp)}` : ''}` })
+      })
+    })
+  nodeOptions(org.command('update'))
+    .description("set or clear an organisation's default TLP: narrower raises its stored unmarked objects at once; wider (or none) needs --force and applies to new input only")
+    .argument('<org>', 'organisation name or id')
+    .requiredOption('--default-tlp <level>', 'clear, green, amber, amber+strict, red, or none')
+    .option('--force', 'allow a wider default or none (stored objects keep their narrower audience)')
+    .action(async (idOrName: string, flags: NodeFlags & { defaultTlp: string; force?: boolean }) => {
+      await withNode(flags, async (node) => {
+        const level = flags.defaultTlp.toLowerCase() === 'none' ? null : flags.defaultTlp
+        const r = must(await node.services.admin.updateOrganisation(await cliViewer(node, 'org'), { org: idOrName, defaultTlp: level, ...(flags.force ? { force: true } : {}) }))
+        const shown = r.organisation.defaultTlp !== undefined ? tlpLevel(r.organisation.defaultTlp) : 'none'
+        printResult({ organisation: orgOut(r.organisation), raised: r.raised }, { json: flags.json === true, human: () => `organisation ${r.organisation.name}: default ${shown}; ${r.raised} stored unmarked versions raised` })
       })
     })
   nodeOptions(org.command('list'))
@@ -142,7 +161,49 @@ export function registerAdmin(program: Command) {
     .action(async (flags: NodeFlags) => {
       await withNode(flags, async (node) => {
         const list = must(await node.services.admin.listOrganisations(await cliViewer(node, 'org')))
-        printResult(list, { json: flags.json === true, human: () => table([['ID', 'NAME', 'IDENTITY'], ...list.map((o) => [o.id, o.name, o.identityId])]) })
+        const names = new Map(list.map((o) => [o.id, o.name]))
+        printResult(list.map(orgOut), {
+          json: flags.json === true,
+          human: () =>
+            table([
+              ['ID', 'NAME', 'IDENTITY', 'DEFAULT', 'CLIENT OF'],
+              ...list.map((o) => [o.id, o.name, o.identityId, o.defaultTlp !== undefined ? tlpLevel(o.defaultTlp) : '-', o.clientOf.map((p) => names.get(p) ?? p).join(', ') || '-']),
+            ]),
+        })
+      })
+    })
+  const client = org.command('client').description('client organisations: TLP:AMBER addressed to an organisation reaches its clients too (never AMBER+STRICT or RED)')
+  for (const [name, add] of [['add', true], ['remove', false]] as const) {
+    nodeOptions(client.command(name))
+      .description(add ? 'declare an organisation a client of another (e.g. a regional election office of the national CERT)' : 'end a client relation')
+      .argument('<client>', 'the client organisation (name or id)')
+      .requiredOption('--of <org>', 'the organisation it is a client of (name or id)')
+      .action(async (clientOrg: string, flags: NodeFlags & { of: string }) => {
+        await withNode(flags, async (node) => {
+          const viewer = await cliViewer(node, 'org')
+          if (add) {
+            const r = must(await node.services.admin.addClient(viewer, { client: clientOrg, of: flags.of }))
+            printResult(r.relation, { json: flags.json === true, human: () => `${clientOrg} is ${r.added ? 'now' : 'already'} a client of ${flags.of}` })
+          } else {
+            const r = must(await node.services.admin.removeClient(viewer, { client: clientOrg, of: flags.of }))
+            printResult(r, { json: flags.json === true, human: () => `${clientOrg} is no longer a client of ${flags.of}` })
+          }
+        })
+      })
+  }
+  nodeOptions(client.command('list'))
+    .description('list client relations (all, or those of one organisation)')
+    .argument('[org]', 'organisation name or id')
+    .action(async (only: string | undefined, flags: NodeFlags) => {
+      await withNode(flags, async (node) => {
+        const viewer = await cliViewer(node, 'org')
+        const all = must(await node.services.admin.listOrganisations(viewer))
+        const focus = only === undefined ? undefined : must(await node.services.admin.getOrganisation(viewer, only))
+        const names = new Map(all.map((o) => [o.id, o.name]))
+        const rows = all
+          .flatMap((o) => o.clientOf.map((p) => ({ clientOrgId: o.id, client: o.name, parentOrgId: p, of: names.get(p) ?? p })))
+          .filter((r) => focus === undefined || r.clientOrgId === focus.id || r.parentOrgId === focus.id)
+        printResult(rows, { json: flags.json === true, human: () => table([['CLIENT', 'CLIENT OF'], ...rows.map((r) => [r.client, r.of])]) })
       })
     })
   const user = program.command('user').description('users and their roles')

@@ -10,6 +10,7 @@ import type { User } from '../../contract/api/users.js'
 import type { Collection } from '../../contract/api/collections.js'
 import { tlpLevel } from '../../core/marking/tlp.js'
 import type { CollectionView } from '../../services/share/objects.js'
+import type { OrganisationView } from '../../services/admin/admin.js'
 import type * as port from '../../store/port.js'
 
 export function presentMe(v: Viewer): Me {
@@ -17,8 +18,16 @@ export function presentMe(v: Viewer): Me {
   return { kind: 'user', userId: v.userId, username: v.username, orgId: v.orgId, role: v.role }
 }
 
-export function presentOrganisation(o: port.Organisation): Organisation {
-  return { id: o.id, name: o.name, identityId: o.identityId, createdAt: o.createdAt }
+export function presentOrganisation(o: OrganisationView): Organisation {
+  return {
+    id: o.id,
+    name: o.name,
+    identityId: o.identityId,
+    createdAt: o.createdAt,
+    defaultTlp: o.defaultTlp === undefined ? null : tlpLevel(o.defaultTlp),
+    clientOf: [...o.clientOf],
+    clients: [...o.clients],
+  }
 }
 
 export function presentUser(u: port.User): User {
