@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { SHARED_DATA } from '../../../test/data.js'
 import { validateStixObject } from '../stix/validate.js'
@@ -17,6 +18,9 @@ import {
   effectiveTlp,
   granularRules,
   markingOnReceipt,
+  receiptDefault,
+  TLP_LEVELS,
+  tlpRank,
   objectPap,
   objectTlp,
   openCtiMarkingId,
@@ -129,6 +133,15 @@ describe('markingOnReceipt', () => {
     const t = markingOnReceipt({ type: 'indicator' }, { collectionDefault: 'amber', orgDefault: 'clear' })
     expect(t.ok && t.value.tlp).toBe('amber')
   })
+  test.prop([fc.constantFrom(...TLP_LEVELS), fc.option(fc.constantFrom(...TLP_LEVELS), { nil: undefined })])(
+    'the default is never wider than the collection’s, and never wider than the organisation’s',
+    (collectionDefault, orgDefault) => {
+      const d = receiptDefault(orgDefault === undefined ? { collectionDefault } : { collectionDefault, orgDefault })
+      expect(tlpRank(d)).toBe(Math.max(tlpRank(collectionDefault), orgDefault === undefined ? 0 : tlpRank(orgDefault)))
+      const r = markingOnReceipt({ type: 'indicator' }, orgDefault === undefined ? { collectionDefault } : { collectionDefault, orgDefault })
+      expect(r.ok && r.value.tlp).toBe(d)
+    },
+  )
   it('keeps an object marking, and counts a PAP-only object as unmarked', () => {
     expect(markingOnReceipt({ object_marking_refs: [TLP2_IDS.clear] }, { collectionDefault: 'red' })).toEqual({ ok: true, value: { tlp: 'clear', source: 'object', addRef: null } })
     const r = markingOnReceipt({ object_marking_refs: [PAP_IDS.green] }, { collectionDefault: 'amber' })

@@ -240,6 +240,23 @@ describe('decide() on random worlds', () => {
     for (let r = 1; r < 5; r++) if (seen[r]) expect(seen[r - 1]).toBe(true)
   })
 
+  test.prop([worldArb, subset(Object.values(ORGS).flat())], { numRuns: 2000 })(
+    'being a client of other organisations only ever adds AMBER objects (never AMBER+STRICT, RED, or anything a peer gets)',
+    (w, parents) => {
+      if (w.reader.kind !== 'org') return
+      const { object, ctx, env } = build(w)
+      const alone = decide({ kind: 'org', orgIdentityId: w.reader.orgIdentityId }, object, ctx, env)
+      const asClient = decide({ kind: 'org', orgIdentityId: w.reader.orgIdentityId, clientOf: parents }, object, ctx, env)
+      if (alone.see) expect(asClient.see).toBe(true)
+      if (asClient.see && !alone.see) {
+        expect(asClient.tlp).toBe('amber')
+        expect(refObjectRank(w)).toBe(2)
+      }
+      // With no organisation to be a client of, nothing changes.
+      expect(decide({ kind: 'org', orgIdentityId: w.reader.orgIdentityId, clientOf: [] }, object, ctx, env).see).toBe(alone.see)
+    },
+  )
+
   test.prop([worldArb], { numRuns: 1000 })('TLP:RED is never relayable and the public never sees above CLEAR', (w) => {
     const { object, ctx, env } = build(w, [TLP2_IDS.red])
     const d = decide(w.reader, object, ctx, env)
@@ -262,5 +279,16 @@ describe('the generated worlds exercise every rule', () => {
       if (d.relay.allowed && w.origin.kind === 'peer' && d.tlp !== 'clear') seen.add('relay-on')
     }
     for (const k of ['peer:green:local', 'peer:amber:local', 'peer:red:local', 'peer:green:peer', 'org:red:local', 'org:amber:peer', 'redacted', 'relay-on']) expect(seen).toContain(k)
+  })
+
+  test('clients see AMBER through their parents in some worlds, and AMBER+STRICT never', () => {
+    const through = new Set<number>()
+    for (const w of fc.sample(worldArb, { numRuns: 15000, seed: 11 })) {
+      if (w.reader.kind !== 'org' || (w.reader.clientOf ?? []).length === 0) continue
+      const { object, ctx, env } = build(w)
+      const d = decide(w.reader, object, ctx, env)
+      if (d.see && !decide({ kind: 'org', orgIdentityId: w.reader.orgIdentityId }, object, ctx, env).see) through.add(refObjectRank(w))
+    }
+    expect([...through]).toEqual([2])
   })
 })
