@@ -296,7 +296,7 @@ export function makeAdminService(deps: ServiceDeps) {
    * Narrower: the stored versions of unmarked objects in the collection are raised to it at once (their
    * audience keys; the objects' bytes do not change). Wider: refused unless `force`, and even then only
    * new input gets it; what is stored keeps its narrower audience (never widened after the fact).
-   * A change is logged (`collection.default_tlp_set`) in the same transaction.
+   * Logged (`collection.default_tlp_set`) in the same transaction, also when the level is unchanged.
    */
   async function updateCollection(
     viewer: Viewer,
@@ -318,9 +318,9 @@ export function makeAdminService(deps: ServiceDeps) {
     return inTransaction(store, store, async (tx) => {
       const updated = await tx.collections.setDefaultTlp(c.id, after)
       if (!updated) return err({ code: 'not_found', resource: 'collection', id: input.collection })
-      if (after !== before) {
-        await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.default_tlp_set', collection: { id: c.id, tlp: level as TlpLevel } } }])
-      }
+      // Logged even when unchanged: confirming a default is a decision too (and how a collection whose
+      // default was set before these entries existed gets its entry: docs/transparency-log.md).
+      await recorder.record(tx, [{ entry: { ...entryBase(at, actorOf(viewer)), kind: 'collection.default_tlp_set', collection: { id: c.id, tlp: level as TlpLevel } } }])
       let raised = 0
       if (after > before) {
         // Every stored version of an object without a TLP marking of its own (marking references the

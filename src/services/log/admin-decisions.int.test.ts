@@ -128,6 +128,13 @@ for (const dialect of DIALECTS) {
       // The default collection never had one set: it must be AMBER; its creation entry (3) is named.
       await t.sql("update collections set default_tlp = 1 where alias = 'default'")
       expect((await verify()).problems).toEqual([problem('state_mismatch', 3)])
+      // As on a node that set it before these entries existed: confirming the level it has records it.
+      const head = (await t.store.log.head()).size
+      expect(await t.services.admin.updateCollection(admin, { collection: 'default', defaultTlp: 'clear' })).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      expect((await t.store.log.head()).size).toBe(head)
+      expect(await t.services.admin.updateCollection(admin, { collection: 'default', defaultTlp: 'green' })).toMatchObject({ ok: true, value: { raised: 0 } })
+      expect((await t.store.log.entries(head, head + 1))[0]?.kind).toBe('collection.default_tlp_set')
+      expect(await t.services.verifyLog()).toMatchObject({ ok: true, problems: [] })
     })
 
     it('an organisation default changed or cleared behind the log: state_mismatch naming the entry', async () => {
