@@ -32,6 +32,8 @@ const INDICATORS = Number(process.argv[2] ?? 1_000_000)
 const SKIP_LIKE = process.argv.slice(4).includes('likes=skip')
 /** `partial=on`: also collect partial hits (the service does not: it only acts on matches). */
 const PARTIAL = process.argv.slice(4).includes('partial=on')
+/** `only=recorrelation`: skip steps 1 and 2 (for profiling step 3 alone). */
+const ONLY_RECORRELATION = process.argv.slice(4).includes('only=recorrelation')
 const OBSERVABLES = Number(process.argv[3] ?? 1_000_000)
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc')
@@ -97,72 +99,90 @@ function build(): { index: ObservableIndex; ms: number; failed: number } {
   for (const ind of indicators) if (!index.add(ind).ok) failed++
   return { index, ms: performance.now() - started, failed }
 }
-const before = memory()
-const first = build()
-const buildMs = first.ms
-let { index, failed } = first
-const indexBytes = memory() - before
+/** Steps 1 and 2: the index build and queries through it (skipped with `only=recorrelation`). */
+function measureQueries() {
+  const before = memory()
+  const first = build()
+  const buildMs = first.ms
+  const { index } = first
+  const indexBytes = memory() - before
 
-// ---- 2. correlate observables through the index ---------------------------------------------------
-/** The best of `runs` timings (`f` returns its elapsed milliseconds). */
-const best = (runs: number, f: () => number): number => {
-  let ms = Infinity
-  for (let i = 0; i < runs; i++) ms = Math.min(ms, f())
-  return ms
-}
-let matches = 0
-let partial = 0
-let suppressed = 0
-let threatfoxHits = 0
-let started = performance.now()
-for (let i = 0; i < queries.length; i++) {
-  const q = queries[i] as { type: string; value: string }
-  const r = index.matchObjects([q], { now, partial: PARTIAL })
-  if (r.matches.length > 0) {
-    matches += r.matches.length
-    if (i < threatfox.length) threatfoxHits++
-    for (const m of r.matches) for (const v of m.values) if (wl.match(String(v.value), kindOf(v.objectType, v.path)).length > 0) suppressed++
+  // ---- 2. correlate observables through the index ---------------------------------------------------
+  /** The best of `runs` timings (`f` returns its elapsed milliseconds). */
+  const best = (runs: number, f: () => number): number => {
+    let ms = Infinity
+    for (let i = 0; i < runs; i++) ms = Math.min(ms, f())
+    return ms
   }
-  if (r.partial.length > 0) {
-    partial += r.partial.length
-    if (i < threatfox.length && r.matches.length === 0) threatfoxHits++
+  let matches = 0
+  let partial = 0
+  let suppressed = 0
+  let threatfoxHits = 0
+  let started = performance.now()
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i] as { type: string; value: string }
+    const r = index.matchObjects([q], { now, partial: PARTIAL })
+    if (r.matches.length > 0) {
+      matches += r.matches.length
+      if (i < threatfox.length) threatfoxHits++
+      for (const m of r.matches) for (const v of m.values) if (wl.match(String(v.value), kindOf(v.objectType, v.path)).length > 0) suppressed++
+    }
+    if (r.partial.length > 0) {
+      partial += r.partial.length
+      if (i < threatfox.length && r.matches.length === 0) threatfoxHits++
+    }
+  }
+  const correlateMs = performance.now() - started
+  // The index alone (no warninglist check), on the same observables.
+  started = performance.now()
+  let indexOnlyMatches = 0
+  for (let i = 0; i < queries.length; i++) indexOnlyMatches += index.matchObjects([queries[i] as { type: string; value: string }], { now, partial: false }).matches.length
+  const indexOnlyMs = performance.now() - started
+  // The batch API (one call per page of 5,000 observables, as the service), alone and with the fast warninglist check.
+  let batchMatches = 0
+  const batchMs = best(2, () => {
+    batchMatches = 0
+    const t = performance.now()
+    for (let i = 0; i < queries.length; i += BATCH) index.matchEach(queries.slice(i, i + BATCH), { now }, () => batchMatches++)
+    return performance.now() - t
+  })
+  let batchSuppressed = 0
+  const coldWl = () => new WarninglistMatcher(wlLists)
+  let fastWl = coldWl()
+  const batchWlMs = best(2, () => {
+    batchSuppressed = 0
+    fastWl = coldWl() // a cold verdict cache on each run
+    const t = performance.now()
+    for (let i = 0; i < queries.length; i += BATCH) {
+      index.matchEach(queries.slice(i, i + BATCH), { now }, (_, m) => {
+        for (const v of m.values) if (fastWl.check(String(v.value), kindOf(v.objectType, v.path)) !== null) batchSuppressed++
+      })
+    }
+    return performance.now() - t
+  })
+  return {
+    threatfoxHits,
+    matches,
+    partial,
+    suppressedByWarninglists: suppressed,
+    buildSeconds: Number((buildMs / 1000).toFixed(2)),
+    indexMemoryMB: mb(indexBytes),
+    observablesPerSecond: Math.round(queries.length / (correlateMs / 1000)),
+    indexOnly: { observablesPerSecond: Math.round(queries.length / (indexOnlyMs / 1000)), matches: indexOnlyMatches },
+    batch: {
+      observablesPerSecond: Math.round(queries.length / (batchMs / 1000)),
+      matches: batchMatches,
+      withWarninglistCheck: { observablesPerSecond: Math.round(queries.length / (batchWlMs / 1000)), suppressed: batchSuppressed },
+    },
   }
 }
-const correlateMs = performance.now() - started
-// The index alone (no warninglist check), on the same observables.
-started = performance.now()
-let indexOnlyMatches = 0
-for (let i = 0; i < queries.length; i++) indexOnlyMatches += index.matchObjects([queries[i] as { type: string; value: string }], { now, partial: false }).matches.length
-const indexOnlyMs = performance.now() - started
-// The batch API (one call per page of 5,000 observables, as the service), alone and with the fast warninglist check.
 const BATCH = 5_000
-let batchMatches = 0
-const batchMs = best(2, () => {
-  batchMatches = 0
-  const t = performance.now()
-  for (let i = 0; i < queries.length; i += BATCH) index.matchEach(queries.slice(i, i + BATCH), { now }, () => batchMatches++)
-  return performance.now() - t
-})
-let batchSuppressed = 0
-const coldWl = () => new WarninglistMatcher(wlLists)
-let fastWl = coldWl()
-const batchWlMs = best(2, () => {
-  batchSuppressed = 0
-  fastWl = coldWl() // a cold verdict cache on each run
-  const t = performance.now()
-  for (let i = 0; i < queries.length; i += BATCH) {
-    index.matchEach(queries.slice(i, i + BATCH), { now }, (_, m) => {
-      for (const v of m.values) if (fastWl.check(String(v.value), kindOf(v.objectType, v.path)) !== null) batchSuppressed++
-    })
-  }
-  return performance.now() - t
-})
+const queried = ONLY_RECORRELATION ? {} : measureQueries()
 
 // ---- 3. full re-correlation (in memory) ------------------------------------------------------------
-index = new ObservableIndex()
 gc()
-started = performance.now()
-;({ index, failed } = build())
+let started = performance.now()
+const { index, failed } = build()
 const rebuildMs = performance.now() - started
 const stored = new ObservationValues()
 const obsBefore = memory()
@@ -187,24 +207,15 @@ process.stdout.write(
     notIndexed: failed,
     observables: queries.length,
     threatfoxIps: threatfox.length,
-    threatfoxHits,
-    matches,
-    partial,
-    suppressedByWarninglists: suppressed,
-    buildSeconds: Number((buildMs / 1000).toFixed(2)),
-    indexMemoryMB: mb(indexBytes),
-    observablesPerSecond: Math.round(queries.length / (correlateMs / 1000)),
-    indexOnly: { observablesPerSecond: Math.round(queries.length / (indexOnlyMs / 1000)), matches: indexOnlyMatches },
-    batch: {
-      observablesPerSecond: Math.round(queries.length / (batchMs / 1000)),
-      matches: batchMatches,
-      withWarninglistCheck: { observablesPerSecond: Math.round(queries.length / (batchWlMs / 1000)), suppressed: batchSuppressed },
-    },
+    ...queried,
     recorrelation: {
       seconds: Number(((rebuildMs + rematchMs) / 1000).toFixed(2)),
       rebuildSeconds: Number((rebuildMs / 1000).toFixed(2)),
       observationsSeconds: Number((rematchMs / 1000).toFixed(2)),
+      fileSeconds: Number((fileMs / 1000).toFixed(2)),
       matches: reMatches,
+      // `stored` is read after the measurement, so the collector cannot take it before.
+      storedObservations: stored.size,
       observationValuesMemoryMB: mb(observationBytes),
     },
     index: index.stats(),

@@ -4,8 +4,9 @@
  * observed value is) costs several cache misses; most observed values are not indicators, so
  * skipping their probes roughly halves the cost of a query (bench/correlate.ts).
  *
- * Bits are never cleared (a removed key only leaves a false positive); `rebuild` starts over from
- * the keys still stored, and the owner calls it when the number of keys outgrows the filter.
+ * Bits are never cleared (a removed key only leaves a false positive); `reset` starts over, empty
+ * and sized for a number of keys, and the owner adds the keys still stored when the number of keys
+ * outgrows the filter.
  */
 
 /** FNV-1a over UTF-16 code units. */
@@ -59,12 +60,11 @@ export class BloomFilter {
     return ((this.bits[b >>> 5] as number) & (1 << (b & 31))) !== 0
   }
 
-  /** Empties the filter, sized for `keys`, and adds them. */
-  rebuild(keys: Iterable<string>, count: number): void {
-    const size = BloomFilter.sizeFor(count)
+  /** Empties the filter, sized for `keys` keys. */
+  reset(keys: number): void {
+    const size = BloomFilter.sizeFor(keys)
     this.bits = new Int32Array(size >>> 5)
     this.mask = size - 1
     this.added = 0
-    for (const k of keys) this.add(k)
   }
 }

@@ -19,7 +19,8 @@ import { flattenChain } from '../pattern/ast.js'
 import { extractLookups, INDEXABLE_PATHS, type ExactLookup, type PatternLookups } from '../pattern/extract.js'
 import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
 import { PATTERN_LIMITS } from '../pattern/limits.js'
-import { canonicalValue, isRefValuePath, ruleByShape } from './normalise.js'
+import { isReservedWord } from '../pattern/lexer.js'
+import { canonicalValue, HASHED_TYPES, isRefValuePath, ruleByShape } from './normalise.js'
 
 /** The object type of lookups on the `value` of an object of any type. */
 export const ANY_TYPE = '*'
@@ -134,4 +135,126 @@ export function simpleEqualityLookup(text: string): ExactLookup | null {
     if (net) value = formatNetwork(net)
   }
   return { objectType, path, match: 'exact', values: [value] }
+}
+
+/** A cover read from pattern text without the parser (`conjunctionCover`). */
+export interface ReadCover {
+  /** The lookups of the one bracket, as `indexLookups` gives them. */
+  readonly lookups: readonly ExactLookup[]
+  /** As `indexLookups` says: false only for a single comparison on an indexable property. */
+  readonly needsFullEvaluation: boolean
+  /** The object types the comparisons name (each once). */
+  readonly types: readonly string[]
+}
+
+const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
+
+/** One comparison read by `conjunctionCover`. */
+interface ReadComparison {
+  readonly objectType: string
+  readonly keys: readonly string[]
+  readonly value: string | number
+}
+
+/** The end of an identifier starting at `i` (or -1), with or without hyphens. */
+function identifierEnd(text: string, i: number, hyphens: boolean): number {
+  if (!isIdentStart(text.charCodeAt(i))) return -1
+  let j = i + 1
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (!(isIdentStart(c) || isDigit(c) || (hyphens && c === 45))) break
+  }
+  const word = text.slice(i, j)
+  // Keywords and booleans are not identifiers (a hyphen makes a word an identifier again).
+  return isReservedWord(word) ? -1 : j
+}
+
+/**
+ * The cover of a pattern that is one bracket of `=` comparisons joined by `AND`,
+ * `[type:key.key = 'literal' AND type:key = 123 AND …]`, read without the parser: Maltrail's
+ * address-and-port trails (a fifth of its rows) and most multi-property indicators have this shape.
+ * It accepts only a strict subset of the grammar: single spaces around `=` and `AND`, no
+ * parentheses, keys that are plain identifiers (letters, digits, `_`), string literals whose only
+ * escapes are `\'` and `\\`, and integers without sign or leading zeros (at most 15 digits).
+ * Returns null for anything else, and for a bracket without a cover (the caller parses then).
+ * When it returns a cover, `parsePattern` accepts the text, and `indexLookups` of the parsed
+ * pattern gives the same lookups and `needsFullEvaluation` (property-tested).
+ */
+export function conjunctionCover(text: string): ReadCover | null {
+  const n = text.length
+  if (n < 8 || n > PATTERN_LIMITS.maxPatternLength || text.charCodeAt(0) !== 91 /* [ */ || text.charCodeAt(n - 1) !== 93 /* ] */) return null
+  const comparisons: ReadComparison[] = []
+  let i = 1
+  for (;;) {
+    const typeEnd = identifierEnd(text, i, true)
+    if (typeEnd < 0 || text.charCodeAt(typeEnd) !== 58 /* : */) return null
+    const objectType = text.slice(i, typeEnd)
+    const keys: string[] = []
+    i = typeEnd
+    do {
+      const keyEnd = identifierEnd(text, i + 1, false)
+      if (keyEnd < 0) return null
+      keys.push(text.slice(i + 1, keyEnd))
+      i = keyEnd
+    } while (text.charCodeAt(i) === 46 /* . */ && keys.length < PATTERN_LIMITS.maxPathSteps)
+    if (!text.startsWith(' = ', i)) return null
+    i += 3
+    let value: string | number
+    if (text.charCodeAt(i) === 39 /* ' */) {
+      let v = ''
+      let from = i + 1
+      let j = from
+      for (; ; j++) {
+        if (j >= n) return null
+        const c = text.charCodeAt(j)
+        if (c === 39) break
+        if (c === 92 /* \ */) {
+          const e = text.charCodeAt(j + 1)
+          if (e !== 39 && e !== 92) return null
+          v += text.slice(from, j) + String.fromCharCode(e)
+          j++
+          from = j + 1
+        }
+      }
+      value = v + text.slice(from, j)
+      i = j + 1
+    } else {
+      let j = i
+      while (j < n && isDigit(text.charCodeAt(j))) j++
+      const digits = j - i
+      if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(i) === 48)) return null
+      value = Number(text.slice(i, j))
+      i = j
+    }
+    comparisons.push({ objectType, keys, value })
+    if (comparisons.length > PATTERN_LIMITS.maxComparisons) return null
+    if (i === n - 1) break
+    if (!text.startsWith(' AND ', i)) return null
+    i += 5
+  }
+  // extractLookups: the first comparison on an indexable property covers an AND; exact when it is alone.
+  const types: string[] = []
+  for (const c of comparisons) if (!types.includes(c.objectType)) types.push(c.objectType)
+  for (const c of comparisons) {
+    const path = c.keys.join('.')
+    const hashed = HASHED_TYPES.has(c.objectType) && c.keys.length === 2 && c.keys[0] === 'hashes'
+    if (!INDEXABLE_PATHS.has(`${c.objectType}:${path}`) && !hashed) continue
+    let v = c.value
+    if (typeof v === 'string' && (path === 'value' && (c.objectType === 'ipv4-addr' || c.objectType === 'ipv6-addr'))) {
+      const net = parseIpOrCidr(v)
+      if (net) v = formatNetwork(net)
+    }
+    return { lookups: [{ objectType: c.objectType, path, match: 'exact', values: [v] }], needsFullEvaluation: comparisons.length > 1, types }
+  }
+  // indexLookups: else the first comparison reaching a `value` through a reference (refValueLookups).
+  for (const c of comparisons) {
+    const k = c.keys.length
+    if (typeof c.value !== 'string' || k < 2 || c.keys[k - 1] !== 'value' || !(c.keys[k - 2] as string).endsWith('_ref')) continue
+    const values = [c.value]
+    const canonical = canonicalValue(ruleByShape(c.value), c.value)
+    if (canonical !== c.value) values.push(canonical)
+    return { lookups: [{ objectType: ANY_TYPE, path: 'value', match: 'exact', values }], needsFullEvaluation: true, types }
+  }
+  return null
 }

@@ -38,7 +38,8 @@ import type { Result } from '../shared/result.js'
 import { err, ok } from '../shared/result.js'
 import { parseStixTimestamp } from '../stix/time.js'
 import { BloomFilter } from './bloom.js'
-import { ANY_TYPE, indexLookups, simpleEqualityLookup } from './cover.js'
+import { HashedCells } from './hashed-cells.js'
+import { ANY_TYPE, conjunctionCover, indexLookups, simpleEqualityLookup } from './cover.js'
 import { matchEitherForm, patternForms, prepareObservationForms, type ObservationForms, type PatternForms } from './evaluate.js'
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, HASHED_TYPES, ruleFor, type CanonicalRule } from './normalise.js'
 import { PrefixTrie } from './prefix-trie.js'
@@ -169,6 +170,15 @@ type Key = string | number
 interface KeyRef {
   readonly m: number
   readonly k: Key
+}
+/** An exact map: the object type and path it answers, and how its keys are canonicalised. */
+interface MapInfo {
+  readonly objectType: string
+  /** Path as in a pattern: `value`, `hashes.'SHA-256'`. */
+  readonly path: string
+  readonly rule: CanonicalRule
+  /** The canonical hash algorithm (`hashes.<ALG>` maps), else ''. */
+  readonly alg: string
 }
 interface Probe {
   readonly prop: string
@@ -317,7 +327,9 @@ export class ObservableIndex {
   private typeSetOf = new Int32Array(this.capacity)
   private readonly keyK: (Key | KeyRef[] | undefined)[] = []
   private readonly ids: (string | undefined)[] = []
-  private readonly slotOf = new Map<string, number>()
+  /** Slots by id, hashed (a hit is checked against `ids`): a Map of a million ids cost more to fill than the rest of a simple indicator. */
+  private readonly idSlots = new HashedCells()
+  private readonly scratch: number[] = []
   private readonly creators: string[] = []
   private readonly creatorIds = new Map<string, number>()
   private readonly typeSets: (readonly string[])[] = []
@@ -329,8 +341,10 @@ export class ObservableIndex {
   /** String keys of all maps: most probes miss, and the filter answers those without a Map probe. */
   private readonly bloom = new BloomFilter()
   private stringKeys = 0
-  private readonly mapInfo: { readonly objectType: string; readonly path: string }[] = []
+  private readonly mapInfo: MapInfo[] = []
   private readonly mapIds = new Map<string, number>()
+  /** mapFor's answers by object type and path as given (no key string to build per indicator). */
+  private readonly mapsByPath = new Map<string, Map<string, number>>()
   private readonly probes = new Map<string, Probe[]>()
   private readonly hashProbes = new Map<string, Map<string, number>>()
   private readonly tries: PrefixTrie[] = []
@@ -353,12 +367,21 @@ export class ObservableIndex {
 
   /** Whether an indicator id is indexed. */
   has(id: string): boolean {
-    return this.slotOf.has(id)
+    return this.slotOf(id) !== undefined
   }
 
-  /** Ids of the indexed indicators. */
+  /** Ids of the indexed indicators (in slot order). */
   *indicatorIds(): IterableIterator<string> {
-    yield* this.slotOf.keys()
+    for (const id of this.ids) if (id !== undefined) yield id
+  }
+
+  /** The slot of an indexed indicator. */
+  private slotOf(id: string): number | undefined {
+    const found = this.scratch
+    found.length = 0
+    this.idSlots.get(id, found)
+    for (const s of found) if (this.ids[s] === id) return s
+    return undefined
   }
 
   /**
@@ -371,10 +394,12 @@ export class ObservableIndex {
       this.remove(ind.id)
       return ok({ mode: 'removed', keys: 0 })
     }
-    // Most indicators are one equality (`[domain-name:value = '…']`): read those without the parser.
+    // Most indicators are one equality (`[domain-name:value = '…']`), and many others one bracket of
+    // equalities joined by AND: read those without the parser.
     const simple = typeof ind.pattern === 'string' ? simpleEqualityLookup(ind.pattern) : null
+    const read = simple === null && typeof ind.pattern === 'string' ? conjunctionCover(ind.pattern) : null
     let pattern: Pattern | null = null
-    if (simple === null) {
+    if (simple === null && read === null) {
       if (typeof ind.pattern === 'string') {
         const r = parsePattern(ind.pattern)
         if (!r.ok) return err({ code: 'pattern_invalid', message: r.error.message, pattern: r.error })
@@ -386,8 +411,9 @@ export class ObservableIndex {
     if (from === null) return err({ code: 'invalid_time', message: 'valid_from is not a STIX timestamp' })
     if (until === null) return err({ code: 'invalid_time', message: 'valid_until is not a STIX timestamp' })
 
-    const lookups: PatternLookups = pattern === null ? { observations: [{ expression: 0, lookups: [simple as ExactLookup] }], needsFullEvaluation: false } : indexLookups(pattern)
-    const indexed = pattern === null || hasCover(pattern, lookups.observations.map((o) => o.lookups !== null))
+    const lookups: PatternLookups | null =
+      pattern !== null ? indexLookups(pattern) : read !== null ? { observations: [{ expression: 0, lookups: read.lookups }], needsFullEvaluation: read.needsFullEvaluation } : null
+    const indexed = pattern === null || hasCover(pattern, (lookups as PatternLookups).observations.map((o) => o.lookups !== null))
     // Without an exact cover, a lone `LIKE` with a literal run goes to the substring index (short runs to its bounded short list).
     let like: { shape: LikeShape; runs: string[]; forms: PatternForms } | null = null
     if (!indexed && pattern !== null) {
@@ -399,7 +425,7 @@ export class ObservableIndex {
         if (probe ? probe.index.accepts(runs) : runs.every((r) => r.length > 0)) like = { shape, runs, forms }
       }
     }
-    const replacing = this.slotOf.get(ind.id)
+    const replacing = this.slotOf(ind.id)
     const replacingFallback = replacing !== undefined && this.mode[replacing] === FALLBACK
     if (!indexed && like === null && this.fallback.size - (replacingFallback ? 1 : 0) >= INDEX_LIMITS.maxFallbackPatterns) {
       return err({ code: 'fallback_full', message: `the pattern has no indexable comparison and the fallback list is full (${INDEX_LIMITS.maxFallbackPatterns} patterns)` })
@@ -408,7 +434,7 @@ export class ObservableIndex {
 
     const slot = this.allocate()
     this.ids[slot] = ind.id
-    this.slotOf.set(ind.id, slot)
+    this.idSlots.add(ind.id, slot)
     this.validFrom[slot] = from
     this.validUntil[slot] = until
     this.creatorOf[slot] = ind.created_by_ref === undefined ? -1 : this.creatorId(ind.created_by_ref)
@@ -446,14 +472,25 @@ export class ObservableIndex {
       this.keyM[slot] = NO_KEY
       return ok({ mode: 'fallback', keys: 0 })
     }
+    if (lookups === null) {
+      // One equality (simpleEqualityLookup): one key, filed without building a list.
+      const l = simple as ExactLookup
+      const m = this.mapFor(l.objectType, l.path, true) as number
+      const info = this.mapInfo[m] as MapInfo
+      const k = canonicalValue(info.rule, l.values[0] as string | number, info.alg)
+      this.mode[slot] = EXACT
+      this.insertKey(m, k, slot)
+      this.keyM[slot] = m
+      this.keyK[slot] = k
+      return ok({ mode: 'exact', keys: 1 })
+    }
     this.mode[slot] = lookups.needsFullEvaluation ? CONFIRM : EXACT
     if (lookups.needsFullEvaluation) {
-      const p = pattern as Pattern
-      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(p))
-      this.typeSetOf[slot] = this.typeSetId(typesOf(p))
+      this.texts.set(slot, typeof ind.pattern === 'string' ? ind.pattern : printPattern(pattern as Pattern))
+      this.typeSetOf[slot] = this.typeSetId(read !== null ? read.types : typesOf(pattern as Pattern))
     }
     const refs = this.keysOf(lookups.observations.flatMap((o) => o.lookups ?? []))
-    for (const r of refs) this.insertKey(r, slot)
+    for (const r of refs) this.insertKey(r.m, r.k, slot)
     if (refs.length === 1) {
       const r = refs[0] as KeyRef
       this.keyM[slot] = r.m
@@ -467,7 +504,7 @@ export class ObservableIndex {
 
   /** Removes an indicator (revoked, expired, deleted). Returns whether it was indexed. */
   remove(id: string): boolean {
-    const slot = this.slotOf.get(id)
+    const slot = this.slotOf(id)
     if (slot === undefined) return false
     const m = this.keyM[slot] as number
     if (m === MANY_KEYS) for (const r of this.keyK[slot] as KeyRef[]) this.removeKey(r, slot)
@@ -492,7 +529,7 @@ export class ObservableIndex {
     this.keyM[slot] = NO_KEY
     this.keyK[slot] = undefined
     this.ids[slot] = undefined
-    this.slotOf.delete(id)
+    this.idSlots.remove(id, slot)
     this.free.push(slot)
     this.live--
     return true
@@ -891,8 +928,8 @@ export class ObservableIndex {
 
   /** Interned sets of object types (patterns share a handful). */
   private typeSetId(types: readonly string[]): number {
-    const sorted = [...types].sort()
-    const name = sorted.join('\u0000')
+    const sorted = types.length === 1 ? types : [...types].sort()
+    const name = sorted.length === 1 ? (sorted[0] as string) : sorted.join('\u0000')
     let id = this.typeSetIds.get(name)
     if (id === undefined) {
       id = this.typeSets.length
@@ -914,6 +951,8 @@ export class ObservableIndex {
 
   /** The exact map for a type and a path as extractLookups prints it (created on demand). */
   private mapFor(objectType: string, path: string, create: boolean): number | undefined {
+    const known = this.mapsByPath.get(objectType)?.get(path)
+    if (known !== undefined) return known
     let prop = path
     let alg = ''
     if (HASHED_TYPES.has(objectType) && path.startsWith('hashes.')) {
@@ -922,10 +961,11 @@ export class ObservableIndex {
     }
     const name = `${objectType}\u0000${prop}\u0000${alg}`
     let m = this.mapIds.get(name)
+    if (m !== undefined) this.cacheMap(objectType, path, m)
     if (m !== undefined || !create) return m
     m = this.maps.length
     this.maps.push(new Map())
-    this.mapInfo.push({ objectType, path: alg === '' ? prop : `hashes.${formatKey(alg)}` })
+    this.mapInfo.push({ objectType, path: alg === '' ? prop : `hashes.${formatKey(alg)}`, rule: alg !== '' ? 'hash' : ruleFor(objectType, prop), alg })
     this.mapIds.set(name, m)
     if (alg !== '') {
       let hp = this.hashProbes.get(objectType)
@@ -936,7 +976,14 @@ export class ObservableIndex {
       list.push({ prop, rule: ruleFor(objectType, prop), m })
       this.probes.set(objectType, list)
     }
+    this.cacheMap(objectType, path, m)
     return m
+  }
+
+  private cacheMap(objectType: string, path: string, m: number): void {
+    let byPath = this.mapsByPath.get(objectType)
+    if (!byPath) this.mapsByPath.set(objectType, (byPath = new Map()))
+    byPath.set(path, m)
   }
 
   private trieFor(objectType: string): number {
@@ -965,9 +1012,7 @@ export class ObservableIndex {
         continue
       }
       const m = this.mapFor(l.objectType, l.path, true) as number
-      const info = this.mapInfo[m] as { path: string }
-      const alg = info.path.startsWith('hashes.') ? canonicalHashAlgorithm(unquoteKey(info.path.slice(7))) : ''
-      const rule: CanonicalRule = alg !== '' ? 'hash' : ruleFor(l.objectType, l.path)
+      const { rule, alg } = this.mapInfo[m] as MapInfo
       for (const v of l.values) {
         const k = canonicalValue(rule, v, alg)
         const id = `${m}\u0000${typeof k}\u0000${k}`
@@ -979,26 +1024,28 @@ export class ObservableIndex {
     return out
   }
 
-  private insertKey(r: KeyRef, slot: number): void {
-    if (r.m >= TRIE_BASE) {
-      ;(this.tries[r.m - TRIE_BASE] as PrefixTrie).insert(parseIpOrCidr(r.k as string) as NonNullable<ReturnType<typeof parseIpOrCidr>>, slot)
+  private insertKey(m: number, k: Key, slot: number): void {
+    if (m >= TRIE_BASE) {
+      ;(this.tries[m - TRIE_BASE] as PrefixTrie).insert(parseIpOrCidr(k as string) as NonNullable<ReturnType<typeof parseIpOrCidr>>, slot)
       return
     }
-    const map = this.maps[r.m] as Map<Key, Values>
-    const cell = map.get(r.k)
+    const map = this.maps[m] as Map<Key, Values>
+    const cell = map.get(k)
     if (cell === undefined) {
-      map.set(r.k, slot)
-      if (typeof r.k === 'string') {
+      map.set(k, slot)
+      if (typeof k === 'string') {
         this.stringKeys++
-        this.bloom.add(r.k)
-        if (this.bloom.full) this.bloom.rebuild(this.allStringKeys(), this.stringKeys)
+        this.bloom.add(k)
+        if (this.bloom.full) this.rebuildBloom()
       }
-    } else if (typeof cell === 'number') map.set(r.k, [cell, slot])
+    } else if (typeof cell === 'number') map.set(k, [cell, slot])
     else cell.push(slot)
   }
 
-  private *allStringKeys(): IterableIterator<string> {
-    for (const m of this.maps) for (const k of m.keys()) if (typeof k === 'string') yield k
+  /** Starts the Bloom filter over, sized for twice the string keys stored (so it is rebuilt each time they quadruple, not double). */
+  private rebuildBloom(): void {
+    this.bloom.reset(this.stringKeys * 2)
+    for (const m of this.maps) for (const k of m.keys()) if (typeof k === 'string') this.bloom.add(k)
   }
 
   /** The cell of a key (the Bloom filter first: a miss costs no Map probe). */

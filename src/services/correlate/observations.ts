@@ -5,7 +5,8 @@
  * canonical form (by their shape); the candidates this finds are confirmed by the pattern matcher.
  */
 import { canonicalHash, canonicalHashAlgorithm, canonicalValue, ruleByShape, ruleFor } from '../../core/correlate/normalise.js'
-import { PrefixTrie } from '../../core/correlate/prefix-trie.js'
+import { HashedCells } from '../../core/correlate/hashed-cells.js'
+import { ipv4Number, PrefixTrie } from '../../core/correlate/prefix-trie.js'
 import type { Pattern } from '../../core/pattern/ast.js'
 import { parseIpOrCidr } from '../../core/pattern/ip.js'
 
@@ -26,19 +27,19 @@ export interface ObservationRecord {
 type JsonObject = Readonly<Record<string, unknown>>
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
 
-/** Files the keys of a value: as given, lower case, canonical for its property and by its shape. */
-function addKeysOf(type: string, prop: string, v: string, keys: Set<string>): void {
-  keys.add(v)
+/** The keys of a value: as given, lower case, canonical for its property and by its shape (repeats skipped). */
+function keysOf(type: string, prop: string, v: string, key: (k: string) => void): void {
+  key(v)
   const lower = v.toLowerCase()
-  keys.add(lower)
+  if (lower !== v) key(lower)
   const rule = ruleFor(type, prop)
   const c = canonicalValue(rule, v)
-  if (typeof c === 'string') keys.add(c)
+  if (c !== v && c !== lower) key(c)
   const shape = ruleByShape(v)
   // The same rule gives the same form (an address under `ip` twice): computed once.
   if (shape !== rule) {
     const s = canonicalValue(shape, v)
-    if (typeof s === 'string') keys.add(s)
+    if (s !== v && s !== lower && s !== c) key(s)
   }
 }
 
@@ -46,25 +47,32 @@ function addKeysOf(type: string, prop: string, v: string, keys: Set<string>): vo
 export function observedValues(sco: unknown): { keys: string[]; ips: string[] } {
   const keys = new Set<string>()
   const ips: string[] = []
-  collectValues(sco, keys, ips)
+  collectValues(
+    sco,
+    (k) => keys.add(k),
+    (ip) => ips.push(ip),
+  )
   return { keys: [...keys], ips }
 }
 
-/** observedValues into a set and a list (several SCOs of one observation share them). */
-function collectValues(sco: unknown, keys: Set<string>, ips: string[]): void {
+/**
+ * Passes the keys of an SCO's values to `key` (a key may come more than once) and its addresses
+ * (`value` of ipv4-addr and ipv6-addr, as given) to `ip`.
+ */
+function collectValues(sco: unknown, key: (k: string) => void, ip: (v: string) => void): void {
   if (!isObject(sco) || typeof sco.type !== 'string') return
   for (const prop in sco) {
     if (!Object.hasOwn(sco, prop) || prop === 'id' || prop === 'type' || prop === 'spec_version') continue
     const v = sco[prop]
     if (typeof v === 'string' && v.length <= 2048) {
-      addKeysOf(sco.type, prop, v, keys)
-      if (prop === 'value' && (sco.type === 'ipv4-addr' || sco.type === 'ipv6-addr') && !ips.includes(v)) ips.push(v)
+      keysOf(sco.type, prop, v, key)
+      if (prop === 'value' && (sco.type === 'ipv4-addr' || sco.type === 'ipv6-addr')) ip(v)
     } else if (prop === 'hashes' && isObject(v)) {
       for (const [alg, h] of Object.entries(v)) {
         if (typeof h !== 'string') continue
-        keys.add(h)
-        keys.add(h.toLowerCase())
-        keys.add(canonicalHash(canonicalHashAlgorithm(alg), h))
+        key(h)
+        key(h.toLowerCase())
+        key(canonicalHash(canonicalHashAlgorithm(alg), h))
       }
     }
   }
@@ -98,7 +106,7 @@ export function patternProbes(p: Pattern): { keys: string[]; networks: string[];
         any = true
       }
       if (exact) {
-        addKeysOf('', '', v, keys)
+        keysOf('', '', v, (k) => keys.add(k))
         any = true
       }
     }
@@ -108,111 +116,172 @@ export function patternProbes(p: Pattern): { keys: string[]; networks: string[];
   return { keys: [...keys], networks, unbounded }
 }
 
-/** Observations by value. Slots are reused after removal. */
+/**
+ * Observations by value. Each observation gets a slot, in filing order. Keys and ids are held
+ * hashed (HashedCells): an id lookup is checked against the record, and a value lookup gives
+ * candidates, which the service confirms by evaluating the pattern. A removed observation leaves
+ * its value entries behind (they point to an empty slot and are skipped) until more than half
+ * the slots are empty; then every structure is compacted.
+ */
 export class ObservationValues {
-  private readonly records: (ObservationRecord | undefined)[] = []
-  private readonly keysOfSlot: (readonly string[] | undefined)[] = []
-  private readonly ipsOfSlot: (readonly string[] | undefined)[] = []
-  private readonly slotOf = new Map<string, number>()
-  private readonly free: number[] = []
-  private readonly byKey = new Map<string, number | number[]>()
-  private readonly byIp = new Map<string, number | number[]>()
+  /** Records by slot (undefined: removed). */
+  private records: (ObservationRecord | undefined)[] = []
+  private live = 0
+  /** Slots by id, in the namespace of the collection. */
+  private readonly ids = new HashedCells()
+  /** Slots by value key. */
+  private readonly values = new HashedCells()
+  /** Plain IPv4 addresses (as integers, see ipv4Number) and their slots. */
+  private v4 = new Uint32Array(1024)
+  private v4Slot = new Int32Array(1024)
+  private v4Count = 0
+  /** Other addresses (IPv6, other spellings of IPv4, blocks), as given, and their slots. */
+  private otherIps: string[] = []
+  private otherIpSlot: number[] = []
+  /** The slot being filed, and its addresses so far (each once per observation). */
+  private filing = 0
+  private readonly filingIps: string[] = []
+  private readonly scratch: number[] = []
 
+  /** Observations filed. */
   get size(): number {
-    return this.slotOf.size
-  }
-
-  private static ref(r: { collectionId: string; id: string }): string {
-    return `${r.collectionId}\u0000${r.id}`
+    return this.live
   }
 
   /** Files an observation under its SCOs' values (replacing an earlier version of it). */
   put(rec: ObservationRecord, scos: readonly unknown[]): void {
-    const ref = ObservationValues.ref(rec)
-    if (this.slotOf.has(ref)) this.remove(rec)
-    const keys = this.scratchKeys
-    keys.clear()
-    const ips: string[] = []
-    for (const s of scos) collectValues(s, keys, ips)
-    const slot = this.free.pop() ?? this.records.length
-    const list = [...keys]
-    this.records[slot] = rec
-    this.keysOfSlot[slot] = list
-    this.ipsOfSlot[slot] = ips
-    this.slotOf.set(ref, slot)
-    // Each key once per observation, and the slot is new to every cell: no duplicate checks.
-    for (const k of list) add(this.byKey, k, slot)
-    for (const ip of ips) add(this.byIp, ip, slot)
+    const old = this.slotOf(rec)
+    if (old >= 0) this.drop(old)
+    const slot = this.records.length
+    this.records.push(rec)
+    this.live++
+    this.ids.add(rec.id, slot, rec.collectionId)
+    this.filing = slot
+    this.filingIps.length = 0
+    for (const s of scos) collectValues(s, this.fileKey, this.fileIp)
   }
-  private readonly scratchKeys = new Set<string>()
+
+  private readonly fileKey = (k: string): void => {
+    this.values.add(k, this.filing)
+  }
+
+  private readonly fileIp = (ip: string): void => {
+    if (this.filingIps.includes(ip)) return
+    this.filingIps.push(ip)
+    const n = ipv4Number(ip)
+    if (n < 0) {
+      this.otherIps.push(ip)
+      this.otherIpSlot.push(this.filing)
+      return
+    }
+    if (this.v4Count === this.v4.length) {
+      const a = new Uint32Array(this.v4.length * 2)
+      a.set(this.v4)
+      this.v4 = a
+      const b = new Int32Array(this.v4Slot.length * 2)
+      b.set(this.v4Slot)
+      this.v4Slot = b
+    }
+    this.v4[this.v4Count] = n
+    this.v4Slot[this.v4Count++] = this.filing
+  }
 
   remove(r: { collectionId: string; id: string }): void {
-    const ref = ObservationValues.ref(r)
-    const slot = this.slotOf.get(ref)
-    if (slot === undefined) return
-    for (const k of this.keysOfSlot[slot] ?? []) drop(this.byKey, k, slot)
-    for (const ip of this.ipsOfSlot[slot] ?? []) drop(this.byIp, ip, slot)
+    const slot = this.slotOf(r)
+    if (slot >= 0) this.drop(slot)
+  }
+
+  /** The slot of an observation, or -1. */
+  private slotOf(r: { collectionId: string; id: string }): number {
+    const found = this.scratch
+    found.length = 0
+    this.ids.get(r.id, found, r.collectionId)
+    for (const s of found) {
+      const rec = this.records[s]
+      if (rec !== undefined && rec.id === r.id && rec.collectionId === r.collectionId) return s
+    }
+    return -1
+  }
+
+  private drop(slot: number): void {
+    const rec = this.records[slot] as ObservationRecord
+    this.ids.remove(rec.id, slot, rec.collectionId)
     this.records[slot] = undefined
-    this.keysOfSlot[slot] = undefined
-    this.ipsOfSlot[slot] = undefined
-    this.slotOf.delete(ref)
-    this.free.push(slot)
+    this.live--
+    const empty = this.records.length - this.live
+    if (empty > this.live && empty >= 1024) this.compact()
+  }
+
+  /** Renumbers the slots densely, dropping what removed observations left behind. */
+  private compact(): void {
+    const renumber = new Int32Array(this.records.length).fill(-1)
+    const records: ObservationRecord[] = []
+    this.records.forEach((r, s) => {
+      if (r === undefined) return
+      renumber[s] = records.length
+      records.push(r)
+    })
+    this.records = records
+    this.ids.compact(renumber)
+    this.values.compact(renumber)
+    let n = 0
+    for (let i = 0; i < this.v4Count; i++) {
+      const s = renumber[this.v4Slot[i] as number] as number
+      if (s < 0) continue
+      this.v4[n] = this.v4[i] as number
+      this.v4Slot[n++] = s
+    }
+    this.v4Count = n
+    const ips: string[] = []
+    const ipSlots: number[] = []
+    this.otherIps.forEach((ip, i) => {
+      const s = renumber[this.otherIpSlot[i] as number] as number
+      if (s < 0) return
+      ips.push(ip)
+      ipSlots.push(s)
+    })
+    this.otherIps = ips
+    this.otherIpSlot = ipSlots
   }
 
   /**
-   * Observations that may match a pattern with these probes; `null` when the pattern has no
-   * usable probe and more than `maxScan` observations would have to be evaluated.
+   * Observations that may match a pattern with these probes (each key's in filing order, then
+   * those with an address in one of the networks); `null`
+   * when the pattern has no usable probe and more than `maxScan` observations would have to be
+   * evaluated.
    */
   candidates(probes: { keys: readonly string[]; networks: readonly string[]; unbounded: boolean }, maxScan: number): ObservationRecord[] | null {
-    const slots = new Set<number>()
-    const collect = (cell: number | number[] | undefined) => {
-      if (cell === undefined) return
-      if (typeof cell === 'number') slots.add(cell)
-      else for (const s of cell) slots.add(s)
-    }
-    if (probes.unbounded) {
-      if (this.size > maxScan) return null
-      for (const s of this.slotOf.values()) slots.add(s)
-    } else {
-      for (const k of probes.keys) collect(this.byKey.get(k))
-      if (probes.networks.length > 0) {
-        const trie = new PrefixTrie()
-        for (const n of probes.networks) {
-          const net = parseIpOrCidr(n)
-          if (net) trie.insert(net, 0)
-        }
-        for (const [ip, cell] of this.byIp) {
-          const net = parseIpOrCidr(ip)
-          if (net && trie.contains(net)) collect(cell)
-        }
-      }
-    }
     const out: ObservationRecord[] = []
-    for (const s of slots) {
+    if (probes.unbounded) {
+      if (this.live > maxScan) return null
+      for (const r of this.records) if (r !== undefined) out.push(r)
+      return out
+    }
+    const found: number[] = []
+    for (const k of probes.keys) this.values.get(k, found)
+    if (probes.networks.length > 0) {
+      const trie = new PrefixTrie()
+      for (const n of probes.networks) {
+        const net = parseIpOrCidr(n)
+        if (net) trie.insert(net, 0)
+      }
+      const hits: number[] = []
+      for (let i = 0; i < this.v4Count; i++) {
+        hits.length = 0
+        if (trie.containingV4(this.v4[i] as number, hits).length > 0) found.push(this.v4Slot[i] as number)
+      }
+      this.otherIps.forEach((ip, i) => {
+        const net = parseIpOrCidr(ip)
+        if (net && trie.contains(net)) found.push(this.otherIpSlot[i] as number)
+      })
+    }
+    const seen = new Set<number>()
+    for (const s of found) {
       const r = this.records[s]
-      if (r) out.push(r)
+      if (r === undefined || seen.has(s)) continue
+      seen.add(s)
+      out.push(r)
     }
     return out
   }
-}
-
-/** Adds a slot that is not in the key's cell yet (put files each key of an observation once). */
-function add(m: Map<string, number | number[]>, k: string, slot: number): void {
-  const c = m.get(k)
-  if (c === undefined) m.set(k, slot)
-  else if (typeof c === 'number') m.set(k, [c, slot])
-  else c.push(slot)
-}
-
-function drop(m: Map<string, number | number[]>, k: string, slot: number): void {
-  const c = m.get(k)
-  if (c === undefined) return
-  if (typeof c === 'number') {
-    if (c === slot) m.delete(k)
-    return
-  }
-  const i = c.indexOf(slot)
-  if (i >= 0) c.splice(i, 1)
-  if (c.length === 1) m.set(k, c[0] as number)
-  else if (c.length === 0) m.delete(k)
 }
