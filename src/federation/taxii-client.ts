@@ -121,6 +121,6 @@ export const httpPeerClient: PeerClient = {
     const next = typeof v['next'] === 'string' && v['next'].length > 0 && v['next'].length <= 2000 ? v['next'] : null
     const lastHeader = a.headers.get('x-taxii-date-added-last')
     const dateAddedLast = lastHeader !== null && lastHeader.length <= 64 ? toStoredTimestamp(lastHeader) : null
-    return { objects, more, next, dateAddedLast }
+    return { objects, more, next, dateAddedLast, text: a.text }
   },
 }

@@ -6,14 +6,14 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import type { PrepareOutcome } from '../core/ingest/prepare.js'
-import type { ReceivedOutcome, ReceiveEvidence } from '../core/ingest/receive.js'
+import type { ReceivedOutcome, ReceiveEvidence, ReceivedPageText } from '../core/ingest/receive.js'
 import type { Preparer, RawItem } from '../services/pipeline/preparer.js'
 
 /**
  * A worker only holds a batch or two: a small heap makes V8 collect often instead of growing, which
  * keeps an import's memory flat (the whole process stays under ~400 MB for a million objects).
  */
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 }
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 64 }
 
 interface Pending {
   resolve(v: PrepareOutcome[] | ReceivedOutcome[]): void
@@ -55,8 +55,8 @@ class PrepareWorker {
   }
 
   run(items: readonly RawItem[]): Promise<PrepareOutcome[]>
-  run(items: readonly RawItem[], receive: { evidence: ReceiveEvidence | null }): Promise<ReceivedOutcome[]>
-  run(items: readonly RawItem[], receive?: { evidence: ReceiveEvidence | null }): Promise<PrepareOutcome[] | ReceivedOutcome[]> {
+  run(items: readonly RawItem[] | ReceivedPageText, receive: { evidence: ReceiveEvidence | null }): Promise<ReceivedOutcome[]>
+  run(items: readonly RawItem[] | ReceivedPageText, receive?: { evidence: ReceiveEvidence | null }): Promise<PrepareOutcome[] | ReceivedOutcome[]> {
     if (this.failed) return Promise.reject(this.failed)
     const id = this.nextId++
     return new Promise((resolve, reject) => {
@@ -92,7 +92,7 @@ export function createWorkerPreparer(size = Math.max(1, availableParallelism() -
     // One received page goes to one worker whole: its provenance bundle is verified once, against one
     // checkpoint signature (pages in flight at the same time use different workers).
     async receive(items, evidence) {
-      if (items.length === 0) return []
+      if ('pageText' in items ? items.indices.length === 0 : items.length === 0) return []
       return (workers[(rr++) % workers.length] as PrepareWorker).run(items, { evidence })
     },
     async close() {

@@ -1059,6 +1059,18 @@ export interface StoreCapabilities {
   readonly multipleConnections: boolean
 }
 
+export interface TransactionOptions {
+  /**
+   * `relaxed`: the commit does not wait for the disk (SQLite `synchronous = NORMAL` for this
+   * transaction, PostgreSQL `synchronous_commit = off`). A crash of the process loses nothing; a power
+   * loss may lose the last relaxed commits, never corrupting the database or reordering them. Only for
+   * writes that can be redone from their source: a peer pull, whose cursor moves in the same
+   * transaction, so a lost commit is pulled again. The next ordinary commit (a signed log checkpoint,
+   * any user's write) makes every earlier one durable, so a checkpoint never covers lost entries.
+   */
+  readonly durability?: 'full' | 'relaxed'
+}
+
 export interface Store extends Tx {
   readonly engine: 'sqlite' | 'postgres'
   readonly capabilities: StoreCapabilities
@@ -1066,7 +1078,7 @@ export interface Store extends Tx {
    * Runs `fn` in one transaction. Commits when `fn` returns `ok`, rolls back when it returns `err`
    * (the Result is passed through) or throws (the error is rethrown). Nested calls are not supported.
    */
-  transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>): Promise<Result<T, DomainError>>
+  transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>, opts?: TransactionOptions): Promise<Result<T, DomainError>>
   /** Applies pending migrations; returns the names applied. Run at start and by `entente migrate`. */
   migrate(): Promise<string[]>
   /** Names of migrations applied and pending. */

@@ -23,6 +23,29 @@ export interface ReceiveEvidence {
   readonly collection: string
 }
 
+/**
+ * A received TAXII page as its JSON text and the positions, in its `objects` list, of the objects to
+ * prepare: handing the text to a worker thread is one string copy, where the parsed objects would be
+ * cloned object by object.
+ */
+export interface ReceivedPageText {
+  readonly pageText: string
+  readonly indices: readonly number[]
+}
+
+/** The objects of a page text at `indices` (an index with nothing there gives `null`, which fails preparation). */
+export function objectsOfPageText(page: ReceivedPageText): ({ readonly value: unknown })[] {
+  let objects: unknown = null
+  try {
+    const v: unknown = JSON.parse(page.pageText)
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) objects = (v as Record<string, unknown>)['objects']
+  } catch {
+    objects = null
+  }
+  const list = Array.isArray(objects) ? objects : []
+  return page.indices.map((i) => ({ value: list[i] ?? null }))
+}
+
 /** One received object: prepared, with its version key and canonical hash, and whether its provenance verified. */
 export type ReceivedOutcome =
   | { readonly ok: false; readonly prepared: Extract<PrepareOutcome, { ok: false }> }
@@ -50,12 +73,13 @@ const hex = (b: Uint8Array): string => {
  * (plain TAXII feeds) every prepared object is accepted. Results are in input order.
  */
 export function prepareReceived(
-  items: readonly ({ readonly text: string } | { readonly value: unknown })[],
+  input: readonly ({ readonly text: string } | { readonly value: unknown })[] | ReceivedPageText,
   evidence: ReceiveEvidence | null,
   verify: Ed25519Verify,
   sha256: (text: string) => Uint8Array,
   sha?: Sha256,
 ): ReceivedOutcome[] {
+  const items = 'pageText' in input ? objectsOfPageText(input) : input
   const out: ReceivedOutcome[] = items.map((item): ReceivedOutcome => {
     const p = prepareObject(item)
     if (!p.ok) return { ok: false, prepared: p }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { SHARED_DATA } from '../../../test/data.js'
 import { verifierKey } from '../../core/translog/note.js'
 import { backoffMs } from './backoff.js'
+import { makeDecisionMemo } from './federation.js'
 import { advance, START } from './cursor.js'
 import { checkPeerUrl, encodeInvitation, fingerprint, INVITATION_PREFIX, normaliseFingerprint, parseInvitation } from './invitation.js'
 import type { AgreementView } from '../../core/agreement/view.js'
@@ -223,5 +224,30 @@ describe('the share decision towards a peer (decide under the agreements)', () =
     expect(agreementsSignature(new Map([[AB, view({ active: false })]]))).not.toBe(s1)
     expect(agreementsSignature(new Map())).not.toBe(s1)
     expect(agreementsSignature(new Map([[AB, view()]]))).toBe(s1)
+  })
+})
+
+describe('recent share decisions (a page read, then its paths asked)', () => {
+  const d = { share: true, agreementId: 'x-entente-agreement--00000000-0000-4000-8000-000000000001', path: null, expiresAt: null }
+  it('answers under the same signature within the time to live, and not otherwise', () => {
+    const m = makeDecisionMemo(10, 1_000)
+    m.set('p1', 'indicator--a', 'v1', 'sig', 5_000, d)
+    expect(m.get('p1', 'indicator--a', 'v1', 'sig', 5_999)).toMatchObject({ share: true, agreementId: d.agreementId })
+    // Another peer, version, signature (an agreement changed), after the time to live, or a clock gone back: unknown.
+    expect(m.get('p2', 'indicator--a', 'v1', 'sig', 5_001)).toBeUndefined()
+    expect(m.get('p1', 'indicator--a', 'v2', 'sig', 5_001)).toBeUndefined()
+    expect(m.get('p1', 'indicator--a', 'v1', 'sig2', 5_001)).toBeUndefined()
+    expect(m.get('p1', 'indicator--a', 'v1', 'sig', 6_000)).toBeUndefined()
+    expect(m.get('p1', 'indicator--a', 'v1', 'sig', 4_999)).toBeUndefined()
+  })
+
+  it('keeps at most its bound, dropping the oldest first', () => {
+    const m = makeDecisionMemo(3, 1_000)
+    for (const v of ['v1', 'v2', 'v3', 'v4']) m.set('p', 'indicator--a', v, 's', 0, d)
+    expect(m.get('p', 'indicator--a', 'v1', 's', 1)).toBeUndefined()
+    for (const v of ['v2', 'v3', 'v4']) expect(m.get('p', 'indicator--a', v, 's', 1)).toBeDefined()
+    // A refused decision is remembered as refused.
+    m.set('p', 'indicator--b', 'v1', 's', 0, { ...d, share: false })
+    expect(m.get('p', 'indicator--b', 'v1', 's', 1)?.share).toBe(false)
   })
 })

@@ -25,7 +25,7 @@ import type { RemoteLogService } from '../log/remote.js'
 import { actorOf, entryBase, loggedObject, makeLogRecorder, type Recorded } from '../log/record.js'
 import type { IngestService, ItemResult } from '../pipeline/ingest.js'
 import type { Preparer, RawItem } from '../pipeline/preparer.js'
-import { prepareReceived, type ReceivedOutcome, type ReceiveEvidence } from '../../core/ingest/receive.js'
+import { prepareReceived, type ReceivedOutcome, type ReceiveEvidence, type ReceivedPageText } from '../../core/ingest/receive.js'
 import type { PrepareOutcome } from '../../core/ingest/prepare.js'
 import { backoffMs, type BackoffOptions } from './backoff.js'
 import { advance } from './cursor.js'
@@ -122,6 +122,39 @@ export interface SyncSummary {
   readonly duplicates: number
   readonly rejected: number
   readonly checkpoint: { readonly size: number; readonly verdict: string } | null
+}
+
+/** A remembered share decision for one version in a per-peer collection, with the path it was stored with. */
+export interface RecentDecision {
+  readonly share: boolean
+  readonly agreementId: string
+  readonly path: readonly Hop[] | null
+  readonly expiresAt: string | null
+}
+
+/**
+ * Share decisions of recently read versions of per-peer collections, keyed by peer, object id and
+ * version, valid for `ttlMs` under the same signature (agreements, whom the peer acts for); at most
+ * `max` kept (the oldest dropped).
+ */
+export function makeDecisionMemo(max: number, ttlMs: number) {
+  const m = new Map<string, RecentDecision & { readonly sig: string; readonly at: number }>()
+  return {
+    get(peerId: string, stixId: string, version: string, sig: string, nowMs: number): RecentDecision | undefined {
+      const d = m.get(`${peerId}|${stixId}|${version}`)
+      return d !== undefined && d.sig === sig && nowMs - d.at < ttlMs && nowMs >= d.at ? d : undefined
+    },
+    set(peerId: string, stixId: string, version: string, sig: string, nowMs: number, d: RecentDecision): void {
+      const k = `${peerId}|${stixId}|${version}`
+      m.delete(k)
+      m.set(k, { ...d, sig, at: nowMs })
+      if (m.size > max) {
+        const oldest = m.keys().next()
+        if (oldest.done !== true) m.delete(oldest.value)
+      }
+    },
+    clear: () => m.clear(),
+  }
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
@@ -382,7 +415,7 @@ export function makeFederationService(deps: FederationDeps) {
   }
 
   /** Prepares a received page and verifies its provenance: on a worker thread when the node has one. */
-  function receive(items: readonly RawItem[], evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]> {
+  function receive(items: readonly RawItem[] | ReceivedPageText, evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]> {
     if (deps.preparer?.receive) return deps.preparer.receive(items, evidence)
     return Promise.resolve(prepareReceived(items, evidence, deps.verify, (t) => hasher.sha256(t), (b) => hasher.sha256(b)))
   }
@@ -467,11 +500,15 @@ export function makeFederationService(deps: FederationDeps) {
       const page = await c.objects(peer.apiRoot, peer.auth, remote, { addedAfter: at.addedAfter, next: at.next, limit: PULL_PAGE })
       if (page.objects.length > PULL_PAGE * 10) return conflict(`${peer.name} sent ${page.objects.length} objects in one page`)
       let candidates: Record<string, unknown>[] = []
+      /** Where each candidate is in the page's `objects` list. */
+      const positions: number[] = []
       let bad = 0
-      for (const o of page.objects) {
-        if (isRecord(o) && typeof o['id'] === 'string' && o['id'].length <= 300) candidates.push(o)
-        else bad++
-      }
+      page.objects.forEach((o, i) => {
+        if (isRecord(o) && typeof o['id'] === 'string' && o['id'].length <= 300) {
+          candidates.push(o)
+          positions.push(i)
+        } else bad++
+      })
       if (peer.kind === 'feed') {
         const marking = peer.defaultMarking ?? TLP2.amber
         candidates = candidates.map((o) => (o['object_marking_refs'] === undefined && o['type'] !== 'marking-definition' ? { ...o, object_marking_refs: [marking] } : o))
@@ -494,7 +531,9 @@ export function makeFederationService(deps: FederationDeps) {
       }
       // Parse, validate and canonicalise each object and verify its provenance against the canonical
       // JSON that will be stored: off this thread when the node has a worker (`entente serve` does).
-      const outcomes = await receive(candidates.map((value) => ({ value })), evidence)
+      // A node's objects are prepared from the page's text (one string copy to the worker instead of a
+      // clone of every object); a feed's were given their default marking here, so they go as values.
+      const outcomes = await receive(peer.kind === 'node' && page.text !== undefined ? { pageText: page.text, indices: positions } : candidates.map((value) => ({ value })), evidence)
       const paths = pathsAhead ? await pathsAhead : null
       // Where each accepted object comes from: for a node, the path its policy reported (hops from
       // the origin node to us); a feed's objects are this node's input with no producer known.
@@ -562,6 +601,8 @@ export function makeFederationService(deps: FederationDeps) {
             objects: g.objects,
             prepared: g.prepared,
             origin: g.origin,
+            // The cursor moves in the same transaction: a commit lost to a power cut is pulled again.
+            durability: 'relaxed',
             within: async (tx, results: readonly ItemResult[]) => {
               let added = 0
               let dups = 0
@@ -613,6 +654,14 @@ export function makeFederationService(deps: FederationDeps) {
 
   // --- Reads of a per-peer collection: the policy again, at read time ---------------------------
 
+  /**
+   * A peer reads a page (TAXII) and asks at once for the paths of the same objects: the second
+   * request reuses the decisions of the first instead of parsing every object and deciding again.
+   * Decisions live for a few seconds under the same agreements (any change to them, or to a peer's
+   * status, gives another signature or is checked before); retention expiry is checked every time.
+   */
+  const recentDecisions = makeDecisionMemo(20_000, 10_000)
+
   /** The peer node whose credential this viewer is, or null. */
   async function peerOfViewer(viewer: Viewer): Promise<Peer | null> {
     if (viewer.kind !== 'user') return null
@@ -630,14 +679,37 @@ export function makeFederationService(deps: FederationDeps) {
     const reader = peerReader(peer)
     if (reader === null || env === null || peer.status !== 'approved') return []
     const out: { entry: CollectionEntry; agreementId: string }[] = []
+    const sig = decisionSignature(env, reader)
     for (const e of entries) {
-      const obj = e.json !== undefined ? parse(e.json) : null
-      if (obj === null || e.audience === undefined) continue
+      if (e.audience === undefined) continue
       const a = e.audience
+      if (a.expiresAt !== null && Date.parse(a.expiresAt.replace(' ', 'T')) <= env.now) continue
+      const known = recentDecisions.get(peer.id, e.stixId, e.version, sig, clock.nowMs())
+      if (known !== undefined) {
+        if (known.share) out.push({ entry: e, agreementId: known.agreementId })
+        continue
+      }
+      const obj = e.json !== undefined ? parse(e.json) : null
+      if (obj === null) continue
       const d = shareDecision(reader, obj, { collectionId: peer.outboundCollectionId ?? '', tlp: a.tlp, producer: a.producer, path: a.path, receivedAt: e.dateAdded, expiresAt: a.expiresAt }, env)
+      recentDecisions.set(peer.id, e.stixId, e.version, sig, clock.nowMs(), { share: d.share, agreementId: d.agreementId, path: a.path, expiresAt: a.expiresAt })
       if (d.share) out.push({ entry: e, agreementId: d.agreementId })
     }
     return out
+  }
+
+  /** What a remembered decision was made under: the agreements and whom the peer acts for. */
+  function decisionSignature(env: PolicyEnv, reader: NonNullable<ReturnType<typeof peerReader>>): string {
+    return `${agreementsSignature(env.agreements)}|${(reader.actingFor ?? []).join(',')}`
+  }
+
+  /** Whether every entry's decision for the peer is still known (so `servable` needs no object content). */
+  function allDecided(peer: Peer, entries: readonly CollectionEntry[], env: PolicyEnv): boolean {
+    const reader = peerReader(peer)
+    if (reader === null) return true
+    const sig = decisionSignature(env, reader)
+    const nowMs = clock.nowMs()
+    return entries.every((e) => e.audience === undefined || recentDecisions.get(peer.id, e.stixId, e.version, sig, nowMs) !== undefined)
   }
 
   type EntriesResult = Result<EntriesPage & { readonly collectionId: string }>
@@ -909,19 +981,41 @@ export function makeFederationService(deps: FederationDeps) {
       if (env === null) return ok({ items: [] })
       const peerNode = nodeIdOfOrigin(peer.origin)
       const wanted = new Map<string, Set<string> | null>()
+      const items: { id: string; version: string; path: Hop[] }[] = []
+      // The versions the peer just read: their decisions (and stored paths) are remembered.
+      const reader = peerReader(peer)
+      const sig = reader === null ? '' : decisionSignature(env, reader)
+      const nowMs = clock.nowMs()
+      const answered = new Set<string>()
+      if (reader !== null && peer.status === 'approved') {
+        for (const o of objects) {
+          const v = o.version !== undefined ? toStoredTimestamp(o.version) : null
+          if (v === null) continue
+          const d = recentDecisions.get(peer.id, o.id, v, sig, nowMs)
+          if (d === undefined || (d.expiresAt !== null && Date.parse(d.expiresAt.replace(' ', 'T')) <= env.now)) continue
+          const k = `${o.id}|${v}`
+          if (answered.has(k)) continue
+          answered.add(k)
+          if (d.share) items.push({ id: o.id, version: v, path: [...(d.path ?? []), { from: env.nodeId, to: peerNode, agreementId: d.agreementId }] })
+        }
+      }
       for (const o of objects) {
         const v = o.version !== undefined ? toStoredTimestamp(o.version) : null
+        if (v !== null && answered.has(`${o.id}|${v}`)) continue
         const cur = wanted.get(o.id)
         if (v === null) wanted.set(o.id, null)
         else if (cur !== null) wanted.set(o.id, (cur ?? new Set<string>()).add(v))
       }
       const ids = [...wanted.keys()]
-      const items: { id: string; version: string; path: Hop[] }[] = []
       for (let i = 0; i < ids.length; i += 200) {
         const chunk = ids.slice(i, i + 200)
         let after: KeysetPosition | undefined
         for (;;) {
-          const page = await store.objects.query({ collectionId: peer.outboundCollectionId, ids: chunk, versions: { first: false, last: false, all: true, versions: [] }, limit: 1000, withContent: true, ...(after ? { after } : {}) })
+          const q = { collectionId: peer.outboundCollectionId, ids: chunk, versions: { first: false, last: false, all: true, versions: [] }, limit: 1000, ...(after ? { after } : {}) }
+          // Without the objects first: the decisions of the TAXII read of the same page are usually
+          // still known; only when one is not are the objects read and decided again.
+          let page = await store.objects.query({ ...q, withContent: false })
+          if (!allDecided(peer, page.items, env)) page = await store.objects.query({ ...q, withContent: true })
           const ok1 = await servable(peer, page.items, env)
           for (const { entry, agreementId } of ok1) {
             const w = wanted.get(entry.stixId)

@@ -13,6 +13,8 @@ export interface ObjectsPage {
   readonly next: string | null
   /** `X-TAXII-Date-Added-Last`, in stored timestamp form, or null. */
   readonly dateAddedLast: string | null
+  /** The answer's JSON text, when the client keeps it (so a worker thread can parse the objects again instead of receiving clones). */
+  readonly text?: string
 }
 
 export interface NodeKeyInfo {

@@ -341,6 +341,8 @@ export function makeIngestService(deps: IngestDeps) {
          * stores it), one outcome per object in order; default: prepared here.
          */
         readonly prepared?: readonly PrepareOutcome[]
+        /** `relaxed` for batches that can be fetched again from their source (see TransactionOptions). */
+        readonly durability?: 'full' | 'relaxed'
       },
     ): Promise<Result<{ results: ItemResult[]; counts: BatchCounts }>> {
       const target = await writableCollection(viewer, input.collection)
@@ -362,7 +364,7 @@ export function makeIngestService(deps: IngestDeps) {
         }
         await recorder.record(tx, batch.logged)
         return ok({ results: batch.results, counts: batch.counts })
-      })
+      }, input.durability === 'relaxed' ? { durability: 'relaxed' } : undefined)
       if (r.ok) await derive(viewer, added)
       return r
     },

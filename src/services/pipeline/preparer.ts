@@ -3,7 +3,7 @@
  * runs it in worker threads so parsing and validation overlap with storage on another core.
  */
 import { prepareObject, type PrepareOutcome } from '../../core/ingest/prepare.js'
-import type { ReceivedOutcome, ReceiveEvidence } from '../../core/ingest/receive.js'
+import type { ReceivedOutcome, ReceiveEvidence, ReceivedPageText } from '../../core/ingest/receive.js'
 
 export type RawItem = { readonly text: string } | { readonly value: unknown }
 
@@ -14,7 +14,7 @@ export interface Preparer {
    * core/ingest/receive.ts) off the storing thread. Optional: without it, the caller runs
    * `prepareReceived` inline.
    */
-  receive?(items: readonly RawItem[], evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]>
+  receive?(items: readonly RawItem[] | ReceivedPageText, evidence: ReceiveEvidence | null): Promise<ReceivedOutcome[]>
   close(): Promise<void>
 }
 

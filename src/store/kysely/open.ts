@@ -27,7 +27,7 @@ export async function openStore(opts: StoreOptions, tuning: StoreTuning = {}): P
     opts.driver === 'sqlite'
       ? openSqliteDialect({ path: opts.path, ...(opts.synchronous === undefined ? {} : { synchronous: opts.synchronous }) })
       : await openPostgresDialect(opts)
-  return makeStore(tuning.portablePutVersions ? { ...dialect, putVersions: undefined, insertLogRows: undefined } : dialect)
+  return makeStore(tuning.portablePutVersions ? { ...dialect, putVersions: undefined, insertLogRows: undefined, insertPrepared: undefined } : dialect)
 }
 
 /** A static provider over `migrations/index.ts`; each migration gets the engine's DDL building blocks. */

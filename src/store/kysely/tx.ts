@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import type { DomainError } from '../../core/shared/errors.js'
 import type { Result } from '../../core/shared/result.js'
-import type { Tx } from '../port.js'
+import type { TransactionOptions, Tx } from '../port.js'
 import type { StoreDialect } from './dialect.js'
 import type { DB } from './schema.js'
 import type { RepoContext } from './repos/context.js'
@@ -74,7 +74,7 @@ export function makeTransactions(dialect: StoreDialect): {
   readonly root: Tx
   /** Throws when called inside one of this store's transactions. */
   readonly assertOutsideTransaction: (what: string) => void
-  transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>): Promise<Result<T, DomainError>>
+  transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>, opts?: TransactionOptions): Promise<Result<T, DomainError>>
 } {
   // Set for the async context of a transaction callback. A mutable flag (not just presence) so that
   // work the callback leaves running after the transaction ended is not mistaken for being inside it.
@@ -87,8 +87,13 @@ export function makeTransactions(dialect: StoreDialect): {
       )
   }
 
-  const runTransaction = <T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> =>
-    dialect.exclusive(() => dialect.db.transaction().execute(fn))
+  const runTransaction = <T>(fn: (trx: Kysely<DB>) => Promise<T>, opts?: TransactionOptions): Promise<T> => {
+    if (opts?.durability !== 'relaxed') return dialect.exclusive(() => dialect.db.transaction().execute(fn))
+    const { wrap, begin } = dialect.relaxed
+    const body = (trx: Kysely<DB>) => (begin ? begin(trx).then(() => fn(trx)) : fn(trx))
+    const run = () => dialect.db.transaction().execute(body)
+    return dialect.exclusive(() => (wrap ? wrap(run) : run()))
+  }
 
   const rootDb = dialect.db.withPlugin(new GuardPlugin(() => assertOutsideTransaction('a store method')))
   const root = makeRepos({
@@ -101,7 +106,7 @@ export function makeTransactions(dialect: StoreDialect): {
     inTransaction: false,
   })
 
-  async function transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>): Promise<Result<T, DomainError>> {
+  async function transaction<T>(fn: (tx: Tx) => Promise<Result<T, DomainError>>, opts?: TransactionOptions): Promise<Result<T, DomainError>> {
     assertOutsideTransaction('store.transaction (nested transactions are not supported)')
     const flag = { open: true }
     const assertOpen = () => {
@@ -127,7 +132,7 @@ export function makeTransactions(dialect: StoreDialect): {
           } finally {
             flag.open = false
           }
-        }),
+        }, opts),
       )
     } catch (e) {
       if (e instanceof Rollback) return e.result

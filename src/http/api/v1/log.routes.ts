@@ -4,7 +4,7 @@
  * entries are public too, but an entry the reader may not see comes as its leaf hash only.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import {
   CheckpointList,
   CheckpointListQuery,
@@ -187,10 +187,13 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
         response: { 200: ProvenanceBundle, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const objects = request.body.objects.map((o) => (o.version === undefined ? { id: o.id } : { id: o.id, version: o.version }))
       const p = unwrap(await log.provenance(viewerOf(request), { collection: request.body.collection, objects }))
-      return {
+      // Built here with exactly the schema's properties and serialised with JSON.stringify: for a page of
+      // 1,000 items with ~20 hashes each, the schema serialiser took several times longer (peer sync
+      // asks for this with every page it pulls).
+      const body: Static<typeof ProvenanceBundle> = {
         checkpoint: p.checkpoint.note,
         items: p.items.map((i) => ({
           id: i.id,
@@ -201,6 +204,8 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
         })),
         missing: p.missing,
       }
+      // The type provider types send() by the schema; the text is that schema's JSON.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as unknown as typeof body)
     },
   )
 }

@@ -94,6 +94,8 @@ export async function openPostgresDialect(opts: PostgresDialectOptions): Promise
       // The portable multi-row path is used (see repos/objects.ts).
       putVersions: undefined,
       insertLogRows: undefined,
+      insertPrepared: undefined,
+      relaxed: { begin: async (trx) => void (await sql`set local synchronous_commit = off`.execute(trx)) },
       // Without statistics PostgreSQL plans the TAXII page query over a freshly loaded collection as a
       // nested loop over all of stix_objects (measured: a 30 s timeout on 1M rows). Autovacuum analyzes
       // only after its naptime; a bulk import asks for it at once.

@@ -140,6 +140,19 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     exclusive: (fn) => mutex.run(fn),
     putVersions: makePutVersions(raw),
     insertLogRows: makeInsertLogRows(raw),
+    insertPrepared: makeInsertPrepared(raw),
+    relaxed: {
+      // Inside the store's exclusive section (one connection, transactions one at a time), so no other
+      // transaction commits while the setting is relaxed.
+      wrap: async (run) => {
+        raw.pragma('synchronous = NORMAL')
+        try {
+          return await run()
+        } finally {
+          raw.pragma(`synchronous = ${synchronous}`)
+        }
+      },
+    },
     // The plans are pinned by the statistics written at migration (pinPlannerStatistics): ANALYZE
     // would replace them with measured ones, so there is nothing to refresh.
     analyze: async () => {},
@@ -232,6 +245,22 @@ function makePutVersions(raw: Database.Database): PutVersionsFastPath {
       out.push(seq === null ? { kind: 'duplicate' } : { kind: 'added', seq, stored, objectSeq })
     }
     return out
+  }
+}
+
+/** Inserts with cached prepared single-row statements, for the reasons given at `makePutVersions`. */
+function makeInsertPrepared(raw: Database.Database): (statement: string, rows: readonly (readonly unknown[])[]) => void {
+  const cache = new Map<string, Database.Statement>()
+  return (statement, rows) => {
+    if (!raw.inTransaction) throw new Error('store: prepared rows inserted outside a transaction')
+    let s = cache.get(statement)
+    if (s === undefined) {
+      // A handful of fixed statements from the repositories; the bound keeps a mistake from growing it.
+      if (cache.size >= 64) cache.clear()
+      s = raw.prepare(statement)
+      cache.set(statement, s)
+    }
+    for (const r of rows) s.run(...r)
   }
 }
 

@@ -96,7 +96,7 @@ const decodeInvitation = (r: { id: string; name: string | null; created_at: stri
   peerId: r.peer_id,
 })
 
-export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
+export function makePeerRepo({ db, dialect, inTransaction }: RepoContext): PeerStore {
   async function get(id: string): Promise<Peer | null> {
     const r = await db.selectFrom('peers').selectAll().where('id', '=', id).executeTakeFirst()
     return r ? decodePeer(r) : null
@@ -297,6 +297,13 @@ export function makePeerRepo({ db, dialect }: RepoContext): PeerStore {
 
     async recordOrigins(rows) {
       if (rows.length === 0) return
+      if (dialect.insertPrepared && inTransaction) {
+        dialect.insertPrepared(
+          'insert into federation_origins (stix_id, version_key, peer_id, verified, received_at) values (?, ?, ?, ?, ?) on conflict (stix_id, version_key, peer_id) do nothing',
+          rows.map((o) => [o.stixId, o.versionKey, o.peerId, encodeBool(o.verified), o.receivedAt]),
+        )
+        return
+      }
       for (let i = 0; i < rows.length; i += 500) {
         await db
           .insertInto('federation_origins')
