@@ -233,6 +233,16 @@ function pathRule(c: Comparison): { rule: CanonicalRule | 'shape'; algorithm: st
   return null
 }
 
+/**
+ * A string literal of a comparison (`=`, `!=`, `IN`) in the form `canonicalisePattern` gives it:
+ * canonical under the rule of the comparison's path (by its shape for a `value` reached through a
+ * reference); unchanged when the path has no canonical form.
+ */
+export function canonicalLiteralValue(c: Comparison, value: string): string {
+  const r = pathRule(c)
+  return r === null ? value : canonicalValue(r.rule === 'shape' ? ruleByShape(value) : r.rule, value, r.algorithm)
+}
+
 function canonicalLiteral(l: Literal, rule: CanonicalRule | 'shape', algorithm: string): Literal {
   if (l.type !== 'string') return l
   const v = canonicalValue(rule === 'shape' ? ruleByShape(l.value) : rule, l.value, algorithm)

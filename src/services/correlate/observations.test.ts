@@ -2,6 +2,7 @@ import { fc, test as fcTest } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { networkContains, parseIpOrCidr } from '../../core/pattern/ip.js'
 import { parsePattern } from '../../core/pattern/parser.js'
+import { ObservableIndex } from '../../core/correlate/observable-index.js'
 import { ObservationValues, observedValues, patternProbes, type ObservationRecord } from './observations.js'
 
 const rec = (id: string, collectionId = 'c1'): ObservationRecord => ({ id, kind: 'sco', type: 'x', collectionId, objectSeq: 0, reporterOrg: 'o', dateAdded: '2026-11-01T00:00:00.000000Z' })
@@ -13,6 +14,13 @@ const probesOf = (pattern: string) => {
 const ids = (r: readonly ObservationRecord[] | null) => r?.map((x) => `${x.collectionId}/${x.id}`) ?? null
 
 describe('ObservationValues', () => {
+  it('finds an observation that matches only in canonical form, whatever the spelling on either side', () => {
+    const v = new ObservationValues()
+    v.put(rec('a'), [{ type: 'domain-name', value: 'X Y' }])
+    // 'x y.' is no domain name by its shape (a space), but under domain-name:value it is compared as one.
+    expect(ids(v.candidates(probesOf("[domain-name:value = 'x y.']"), 10))).toEqual(['c1/a'])
+  })
+
   it('finds observations by a value in any of its forms, in filing order, and forgets replaced and removed ones', () => {
     const v = new ObservationValues()
     v.put(rec('a'), [{ type: 'domain-name', value: 'EVIL.example.' }])
@@ -110,5 +118,55 @@ describe('ObservationValues', () => {
         .sort()
       expect(ids(v.candidates(probes, 1000))?.sort()).toEqual(expected)
     }
+  })
+})
+
+describe('ObservationValues and patternProbes', () => {
+  // Values in several spellings, and patterns on them through every kind of path the probes handle.
+  const spellings = ['EVIL.example.', 'evil.example', 'Evil.Example', 'evil.example..', '198.51.100.7', '198.51.100.7/32', '198.051.100.7', '2001:DB8::1', '2001:db8:0:0:0:0:0:1', 'http://A.example:80', 'HTTP://a.example/', 'a@B.Example.', 'A@b.example', 'AA-BB-CC-DD-EE-FF', 'aa:bb:cc:dd:ee:ff', 'HKLM\\Run', 'hklm\\run', 'AB12', 'ab12', 'x y.', 'X Y']
+  const valueArb = fc.constantFrom(...spellings)
+  const typeArb = fc.constantFrom('domain-name', 'ipv4-addr', 'ipv6-addr', 'url', 'email-addr', 'mac-addr', 'x-custom')
+  const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  const comparisonArb = fc.oneof(
+    fc.tuple(typeArb, valueArb).map(([t, v]) => `${t}:value = ${q(v)}`),
+    fc.tuple(typeArb, valueArb, valueArb).map(([t, a, b]) => `${t}:value IN (${q(a)}, ${q(b)})`),
+    valueArb.map((v) => `network-traffic:dst_ref.value = ${q(v)}`),
+    valueArb.map((v) => `windows-registry-key:key = ${q(v)}`),
+    valueArb.map((v) => `x509-certificate:serial_number = ${q(v)}`),
+    valueArb.map((v) => `file:name = ${q(v)}`),
+    fc.tuple(fc.constantFrom("'SHA-256'", 'sha256', 'MD5', 'SSDEEP'), valueArb).map(([alg, v]) => `file:hashes.${alg} = ${q(v)}`),
+  )
+  const patternArb = fc.oneof(
+    comparisonArb.map((c) => `[${c}]`),
+    fc.tuple(comparisonArb, comparisonArb).map(([a, b]) => `[${a} OR ${b}]`),
+    fc.tuple(comparisonArb, comparisonArb).map(([a, b]) => `[${a} AND ${b}]`),
+  )
+  // Every observation of one SCO, and of network traffic to an address or a name, in every spelling.
+  const types = ['domain-name', 'ipv4-addr', 'ipv6-addr', 'url', 'email-addr', 'mac-addr', 'x-custom']
+  const all: unknown[][] = []
+  for (const value of spellings) {
+    for (const type of types) {
+      all.push([{ type, value }])
+      all.push([
+        { type: 'network-traffic', id: 'network-traffic--1', dst_ref: `${type}--9` },
+        { type, id: `${type}--9`, value },
+      ])
+    }
+    all.push([{ type: 'windows-registry-key', key: value }], [{ type: 'x509-certificate', serial_number: value }])
+    for (const alg of ['SHA-256', 'sha256', 'MD5', 'SSDEEP']) all.push([{ type: 'file', name: value, hashes: { [alg]: value } }])
+  }
+  const stored = new ObservationValues()
+  all.forEach((scos, i) => stored.put(rec(`o${i}`), scos))
+
+  fcTest.prop([patternArb], { numRuns: 1000 })('every stored observation a pattern matches is among its candidates', (pattern) => {
+    const parsed = parsePattern(pattern)
+    if (!parsed.ok) throw new Error(pattern)
+    const index = new ObservableIndex()
+    expect(index.add({ id: 'indicator--00000000-0000-4000-8000-000000000001', pattern: parsed.value }).ok).toBe(true)
+    const found = new Set(ids(stored.candidates(patternProbes(parsed.value), 100_000)))
+    all.forEach((scos, i) => {
+      const objects = (scos as { type: string }[]).map((s, k) => ({ id: `${s.type}--${k}`, ...s }))
+      if (index.matchObjects(objects, { now: 0, partial: false }).matches.length > 0) expect(found.has(`c1/o${i}`), `${pattern} matches ${JSON.stringify(scos)}`).toBe(true)
+    })
   })
 })

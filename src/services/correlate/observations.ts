@@ -1,13 +1,24 @@
 /**
  * The in-memory side of stored observations: which observations (observed-data, standalone SCOs,
  * sightings with observed data) hold which values, so that a new indicator finds the earlier
- * observations it matches without a scan of the store. Values are kept as given, lower-cased and in
- * canonical form (by their shape); the candidates this finds are confirmed by the pattern matcher.
+ * observations it matches without a scan of the store. The candidates this finds are confirmed by
+ * the pattern matcher.
+ *
+ * Keys. An indicator matches an observation when its pattern matches as written, or in canonical
+ * form against the canonical observation (core/correlate/evaluate.ts). So each observed value is
+ * filed as given and in the canonical form of its property (`ruleFor(type, property)`; hashes under
+ * their algorithm's vocabulary name), and a pattern looks each `=`/`IN` literal up as written and in
+ * the canonical form the matcher gives it (`canonicalisePattern`: the rule of the comparison's path,
+ * or the literal's shape for a `value` reached through a reference). An equality in either form
+ * then shares a key: as written, the two values are equal; in canonical form, both sides were put
+ * in the same form (the referenced object is canonicalised by its own type, which is the key it
+ * was filed under).
  */
-import { canonicalHash, canonicalHashAlgorithm, canonicalValue, ruleByShape, ruleFor } from '../../core/correlate/normalise.js'
+import { canonicalHash, canonicalHashAlgorithm, canonicalLiteralValue, canonicalValue, ruleFor } from '../../core/correlate/normalise.js'
 import { HashedCells } from '../../core/correlate/hashed-cells.js'
 import { ipv4Number, PrefixTrie } from '../../core/correlate/prefix-trie.js'
-import type { Pattern } from '../../core/pattern/ast.js'
+import type { Comparison, Pattern } from '../../core/pattern/ast.js'
+import { comparisonsOf } from '../../core/pattern/parser.js'
 import { parseIpOrCidr } from '../../core/pattern/ip.js'
 
 export type ObservationKind = 'observed-data' | 'sco' | 'sighting'
@@ -27,20 +38,13 @@ export interface ObservationRecord {
 type JsonObject = Readonly<Record<string, unknown>>
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)
 
-/** The keys of a value: as given, lower case, canonical for its property and by its shape (repeats skipped). */
+/** The keys of an observed value: as given and in the canonical form of its property. */
 function keysOf(type: string, prop: string, v: string, key: (k: string) => void): void {
   key(v)
-  const lower = v.toLowerCase()
-  if (lower !== v) key(lower)
   const rule = ruleFor(type, prop)
+  if (rule === 'exact') return
   const c = canonicalValue(rule, v)
-  if (c !== v && c !== lower) key(c)
-  const shape = ruleByShape(v)
-  // The same rule gives the same form (an address under `ip` twice): computed once.
-  if (shape !== rule) {
-    const s = canonicalValue(shape, v)
-    if (s !== v && s !== lower && s !== c) key(s)
-  }
+  if (c !== v) key(c)
 }
 
 /** The string values of an SCO that indicators compare with (top-level strings and hashes). */
@@ -71,34 +75,36 @@ function collectValues(sco: unknown, key: (k: string) => void, ip: (v: string) =
       for (const [alg, h] of Object.entries(v)) {
         if (typeof h !== 'string') continue
         key(h)
-        key(h.toLowerCase())
-        key(canonicalHash(canonicalHashAlgorithm(alg), h))
+        const c = canonicalHash(canonicalHashAlgorithm(alg), h)
+        if (c !== h) key(c)
       }
     }
   }
 }
 
-/** What a pattern could match by: its `=`/`IN` string literals (all forms), CIDR blocks, and whether it has neither. */
+/**
+ * What a pattern could match by: its `=`/`IN` string literals (as written and in the canonical form
+ * the matcher compares them in), CIDR blocks, and whether it has neither.
+ */
 export function patternProbes(p: Pattern): { keys: string[]; networks: string[]; unbounded: boolean } {
   const keys = new Set<string>()
   const networks: string[] = []
   let unbounded = false
-  const comparisons: unknown[] = []
-  const stack: unknown[] = [p.expression]
+  const comparisons: Comparison[] = []
+  const stack: Pattern['expression'][] = [p.expression]
   while (stack.length > 0) {
-    const e = stack.pop() as { kind: string; [k: string]: unknown }
-    if (e.kind === 'observation') stack.push(e.comparison)
+    const e = stack.pop() as Pattern['expression']
+    if (e.kind === 'observation') comparisons.push(...comparisonsOf(e.comparison))
     else if (e.kind === 'qualified') stack.push(e.expression)
-    else if (e.kind === 'comparison') comparisons.push(e)
     else stack.push(e.left, e.right)
   }
-  for (const c of comparisons as { operator: string; negated: boolean; value?: { type: string; value: unknown }; values?: { type: string; value: unknown }[] }[]) {
-    const lits = c.operator === 'IN' ? (c.values ?? []) : c.value ? [c.value] : []
+  for (const c of comparisons) {
+    const lits = c.operator === 'IN' ? c.values : c.operator === 'EXISTS' ? [] : [c.value]
     const exact = !c.negated && (c.operator === '=' || c.operator === 'IN')
     const subset = !c.negated && c.operator === 'ISSUBSET'
     let any = false
     for (const l of lits) {
-      if (l.type !== 'string' || typeof l.value !== 'string') continue
+      if (l.type !== 'string') continue
       const v = l.value
       const net = parseIpOrCidr(v)
       if (net && (subset || net.prefix < (net.family === 4 ? 32 : 128))) {
@@ -106,7 +112,8 @@ export function patternProbes(p: Pattern): { keys: string[]; networks: string[];
         any = true
       }
       if (exact) {
-        keysOf('', '', v, (k) => keys.add(k))
+        keys.add(v)
+        keys.add(canonicalLiteralValue(c, v))
         any = true
       }
     }
