@@ -1,7 +1,7 @@
 /**
  * Correlation benchmark (issue 4, Performance): the service's in-memory structures at scale.
  *
- *   node --expose-gc --max-old-space-size=6144 --import tsx bench/correlate.ts [indicators=1000000] [observables=1000000] [likes=skip] [partial=on]
+ *   node --expose-gc --max-old-space-size=6144 --import tsx bench/correlate.ts [indicators=1000000] [observables=1000000] [likes=skip] [partial=on] [only=recorrelation]
  *
  * 1. Loads N Maltrail indicators (bench/generate.ts; the cached .bench/maltrail-indicators-N.json
  *    when present) and builds the ObservableIndex the correlation service keeps; measures its memory.
@@ -14,13 +14,17 @@
  *    N indicators, file the M stored observations' values (ObservationValues, what lets a new
  *    indicator find earlier observations), and run every stored observation through the index in
  *    batches of 5,000 (the service's page size).
- *    Store reads and writes (sightings, alerts) are not included: they are per match, not per object.
+ *    Store reads and writes (sightings, alerts) are not included: they are per match, not per object
+ *    (bench/correlate-service.ts measures `correlateAll` on a SQLite node with them).
+ *    `only=recorrelation` skips steps 1 and 2 (to profile step 3 alone).
  *
- * Prints one JSON line. Memory is V8 heap used plus array buffers after a full GC, minus before.
+ * Prints one JSON line. Memory is V8 heap used plus array buffers after a full GC, minus before;
+ * `gcSeconds` are the collector's pauses on the main thread during the rebuild and the whole step 3.
  */
 import { createReadStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { ObservableIndex } from '../src/core/correlate/observable-index.js'
 import { WarninglistMatcher, kindOf } from '../src/core/correlate/warninglists.js'
 import { loadWarninglists } from '../src/platform/warninglists.js'
@@ -181,9 +185,18 @@ const queried = ONLY_RECORRELATION ? {} : measureQueries()
 
 // ---- 3. full re-correlation (in memory) ------------------------------------------------------------
 gc()
+// The collector's pauses, by start time (the observer is called later, between ticks).
+const pauses: { start: number; ms: number }[] = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration })
+}).observe({ entryTypes: ['gc'] })
+/** Milliseconds of collector pauses that started within the windows. */
+const gcWithin = (...windows: [number, number][]): number => pauses.filter((p) => windows.some(([a, b]) => p.start >= a && p.start < b)).reduce((n, p) => n + p.ms, 0)
 let started = performance.now()
 const { index, failed } = build()
-const rebuildMs = performance.now() - started
+const rebuilt = performance.now()
+const rebuildMs = rebuilt - started
+const rebuildWindow: [number, number] = [started, rebuilt]
 const stored = new ObservationValues()
 const obsBefore = memory()
 started = performance.now()
@@ -191,12 +204,20 @@ for (let i = 0; i < queries.length; i++) {
   const q = queries[i] as { type: string; value: string }
   stored.put({ id: `observed-data--${i}`, kind: 'sco', type: q.type, collectionId: 'c', objectSeq: i, reporterOrg: 'o', dateAdded: '2026-11-01T00:00:00.000000Z' }, [q])
 }
-const fileMs = performance.now() - started
+const filed = performance.now()
+const fileMs = filed - started
+const fileWindow: [number, number] = [started, filed]
 const observationBytes = memory() - obsBefore
 started = performance.now()
 let reMatches = 0
 for (let i = 0; i < queries.length; i += BATCH) index.matchEach(queries.slice(i, i + BATCH), { now }, () => reMatches++)
-const rematchMs = performance.now() - started + fileMs
+const matched = performance.now()
+const rematchMs = matched - started + fileMs
+await new Promise((r) => setTimeout(r, 10))
+const gcSeconds = {
+  rebuild: Number((gcWithin(rebuildWindow) / 1000).toFixed(2)),
+  total: Number((gcWithin(rebuildWindow, fileWindow, [started, matched]) / 1000).toFixed(2)),
+}
 
 process.stdout.write(
   `${JSON.stringify({
@@ -213,6 +234,8 @@ process.stdout.write(
       rebuildSeconds: Number((rebuildMs / 1000).toFixed(2)),
       observationsSeconds: Number((rematchMs / 1000).toFixed(2)),
       fileSeconds: Number((fileMs / 1000).toFixed(2)),
+      // Pauses of the garbage collector in the rebuild, and in the whole re-correlation.
+      gcSeconds,
       matches: reMatches,
       // `stored` is read after the measurement, so the collector cannot take it before.
       storedObservations: stored.size,
