@@ -75,6 +75,11 @@ export const ProvenanceBody = Type.Object(
       Type.Object({ id: Id, version: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
       { minItems: 1, maxItems: 1000 },
     ),
+    proof: Type.Optional(
+      Type.Literal('batch', {
+        description: 'batch: one batch inclusion proof for all the items (`batch_proof`, every `inclusion_path` empty) instead of one proof per item',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -88,6 +93,7 @@ export const ProvenanceBundle = Type.Object(
       ),
     ),
     missing: Type.Array(Type.Object({ id: Id, version: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+    batch_proof: Type.Optional(Type.Array(Hash, { description: 'with proof=batch: the batch inclusion proof of every item’s leaf in the checkpoint (docs/provenance.md)' })),
   },
   { additionalProperties: false },
 )

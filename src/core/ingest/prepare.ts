@@ -21,6 +21,8 @@ export interface PreparedObject {
   /** RFC 8785 canonical JSON of the whole object. */
   readonly json: string
   readonly warnings: readonly Issue[]
+  /** SHA-256 of `json`, when the step that prepared it already computed it (peer sync verifies provenance with it). */
+  readonly contentHash?: Uint8Array
 }
 
 export type PrepareFailureCode = 'malformed_json' | 'stix_invalid' | 'limit_exceeded'

@@ -83,8 +83,10 @@ export function prepareReceived(
   const out: ReceivedOutcome[] = items.map((item): ReceivedOutcome => {
     const p = prepareObject(item)
     if (!p.ok) return { ok: false, prepared: p }
-    const sum = hex(sha256(p.value.json))
-    return { ok: true, prepared: p, versionKey: p.value.modified ?? p.value.created ?? `h:${sum}`, sha256: sum, rejected: null }
+    const digest = sha256(p.value.json)
+    const sum = hex(digest)
+    // The digest goes with the object, so storing it does not hash it again.
+    return { ok: true, prepared: { ok: true, value: { ...p.value, contentHash: digest } }, versionKey: p.value.modified ?? p.value.created ?? `h:${sum}`, sha256: sum, rejected: null }
   })
   if (evidence === null) return out
   const reject = (reason: string) => out.map((o) => (o.ok ? { ...o, rejected: reason } : o))
@@ -97,7 +99,9 @@ export function prepareReceived(
     }
   } else a = evidence.answer.value
   const record = typeof a === 'object' && a !== null && !Array.isArray(a) ? (a as Record<string, unknown>) : null
-  const bundle = record ? checkProvenanceBundleShape({ checkpoint: record['checkpoint'], items: record['items'] }) : null
+  const bundle = record
+    ? checkProvenanceBundleShape({ checkpoint: record['checkpoint'], items: record['items'], ...(record['batch_proof'] !== undefined ? { batch_proof: record['batch_proof'] } : {}) })
+    : null
   if (!bundle?.ok) return reject(`bundle: ${bundle ? bundle.error : 'the answer is not an object'}`)
   let verifier: NoteVerifier
   try {

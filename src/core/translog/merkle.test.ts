@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import {
+  batchInclusionProofFromNodes,
   consistencyProof,
   consistencyProofFromNodes,
   emptyRoot,
@@ -12,6 +13,7 @@ import {
   nodeHash,
   rootFromLeafHashes,
   subtreeHash,
+  verifyBatchInclusion,
   verifyConsistency,
   verifyInclusion,
   type NodeLookup,
@@ -382,4 +384,70 @@ describe('merkle: properties over random trees', () => {
       }
     },
   )
+})
+
+describe('batch inclusion proofs', () => {
+  const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(new TextEncoder().encode(`entry ${i}`)))
+  const onlyLeaves = (hs: readonly Uint8Array[]): NodeLookup => (level, index) => (level === 0 ? hs[index] : undefined)
+  /** A tree size and a non-empty strictly increasing set of its leaf indexes. */
+  const world = fc.integer({ min: 1, max: 300 }).chain((size) =>
+    fc.tuple(fc.constant(size), fc.uniqueArray(fc.integer({ min: 0, max: size - 1 }), { minLength: 1, maxLength: Math.min(size, 40) }).map((a) => [...a].sort((x, y) => x - y))),
+  )
+
+  test.prop([world])('a proof built from the nodes verifies, and holds exactly the subtrees per-leaf proofs need beyond the leaves', ([size, indexes]) => {
+    const hs = leaves(size)
+    const root = rootFromLeafHashes(hs)
+    const proof = batchInclusionProofFromNodes(indexes, size, onlyLeaves(hs))
+    expect(verifyBatchInclusion(indexes, indexes.map((i) => hs[i] as Uint8Array), size, proof, root)).toEqual({ ok: true, value: true })
+    // Never longer than the per-leaf proofs together, and for one leaf it is that leaf's proof (same hashes).
+    const single = indexes.map((i) => inclusionProof(i, size, (j) => hs[j] as Uint8Array))
+    expect(proof.length).toBeLessThanOrEqual(single.reduce((n, p) => n + p.length, 0))
+    if (indexes.length === 1) expect(new Set(proof.map((h) => Buffer.from(h).toString('hex')))).toEqual(new Set((single[0] ?? []).map((h) => Buffer.from(h).toString('hex'))))
+  })
+
+  test.prop([world, fc.nat(), fc.nat({ max: 255 })])('any altered hash, leaf or position fails', ([size, indexes], pick, bit) => {
+    const hs = leaves(size)
+    const root = rootFromLeafHashes(hs)
+    const proof = batchInclusionProofFromNodes(indexes, size, onlyLeaves(hs))
+    const lh = indexes.map((i) => hs[i] as Uint8Array)
+    const flip = (h: Uint8Array) => {
+      const c = h.slice()
+      c[bit % 32] = (c[bit % 32] as number) ^ (1 << bit % 8)
+      return c
+    }
+    if (proof.length > 0) {
+      const j = pick % proof.length
+      expect(verifyBatchInclusion(indexes, lh, size, proof.map((h, k) => (k === j ? flip(h) : h)), root).ok).toBe(false)
+    }
+    const j = pick % lh.length
+    expect(verifyBatchInclusion(indexes, lh.map((h, k) => (k === j ? flip(h) : h)), size, proof, root).ok).toBe(false)
+    expect(verifyBatchInclusion(indexes, lh, size, proof, flip(root)).ok).toBe(false)
+    // A leaf claimed at another position (still increasing and in range) fails unless the hashes agree by chance.
+    const moved = indexes.map((x, k) => (k === indexes.length - 1 ? x + 1 : x))
+    if ((moved[moved.length - 1] as number) < size) expect(verifyBatchInclusion(moved, lh, size, proof, root).ok).toBe(false)
+    // One hash more or less.
+    expect(verifyBatchInclusion(indexes, lh, size, [...proof, root], root).ok).toBe(false)
+    if (proof.length > 0) expect(verifyBatchInclusion(indexes, lh, size, proof.slice(1), root).ok).toBe(false)
+  })
+
+  it('a run of 1,000 contiguous leaves in a tree of a million needs about 2·log₂ n hashes', () => {
+    const size = 1_000_003
+    // Leaves are not all materialised: a lookup that answers every node with a hash derived from its address.
+    const synth: NodeLookup = (level, index) => sha256(new TextEncoder().encode(`${level}:${index}`))
+    const indexes = Array.from({ length: 1000 }, (_, i) => 500_123 + i)
+    const proof = batchInclusionProofFromNodes(indexes, size, synth)
+    expect(proof.length).toBeLessThanOrEqual(2 * 20 + 2)
+    expect(proof.length).toBeGreaterThan(10)
+  })
+
+  it('refuses unordered, repeated or out-of-range indexes, and mismatched lists, with an error instead of throwing', () => {
+    const hs = leaves(8)
+    const root = rootFromLeafHashes(hs)
+    expect(() => batchInclusionProofFromNodes([3, 2], 8, onlyLeaves(hs))).toThrow(RangeError)
+    expect(() => batchInclusionProofFromNodes([8], 8, onlyLeaves(hs))).toThrow(RangeError)
+    expect(verifyBatchInclusion([2, 2], [hs[2] as Uint8Array, hs[2] as Uint8Array], 8, [], root).ok).toBe(false)
+    expect(verifyBatchInclusion([9], [hs[0] as Uint8Array], 8, [], root).ok).toBe(false)
+    expect(verifyBatchInclusion([1, 2], [hs[1] as Uint8Array], 8, [], root).ok).toBe(false)
+    expect(verifyBatchInclusion([], [], 8, [], root).ok).toBe(false)
+  })
 })

@@ -171,6 +171,92 @@ export function inclusionProofsFromNodes(indexes: readonly number[], size: numbe
   })
 }
 
+/** The first position in `sorted[a..b)` whose value is at least `x` (binary search). */
+function lowerBound(sorted: readonly number[], a: number, b: number, x: number): number {
+  let lo = a
+  let hi = b
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((sorted[mid] as number) < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * A batch inclusion proof (a "multiproof"): the fewest subtree hashes that, with the hashes of the
+ * given leaves, determine the root of the tree of `size` leaves. It walks the RFC 6962 recursion
+ * MTH(D[lo:hi]) from the root: a subtree holding none of the leaves contributes its hash (in this
+ * left-to-right order), a subtree holding some is split further, a leaf is the verifier's own. For a
+ * run of contiguous leaves it holds about 2·log₂ size hashes in all, where one proof per leaf holds
+ * log₂ size each. `indexes` must be strictly increasing and below `size` (RangeError otherwise).
+ */
+export function batchInclusionProofFromNodes(indexes: readonly number[], size: number, lookup: NodeLookup): Uint8Array[] {
+  checkBatchIndexes(indexes, size)
+  const out: Uint8Array[] = []
+  const walk = (lo: number, hi: number, a: number, b: number): void => {
+    if (a === b) {
+      out.push(subtreeHash(lo, hi, lookup))
+      return
+    }
+    if (hi - lo === 1) return
+    const k = splitPoint(hi - lo)
+    const m = lowerBound(indexes, a, b, lo + k)
+    walk(lo, lo + k, a, m)
+    walk(lo + k, hi, m, b)
+  }
+  walk(0, size, 0, indexes.length)
+  return out
+}
+
+function checkBatchIndexes(indexes: readonly number[], size: number): void {
+  if (!isSize(size) || size === 0 || indexes.length === 0) throw new RangeError('merkle: a batch proof needs at least one leaf of a non-empty tree')
+  for (let i = 0; i < indexes.length; i++) {
+    const x = indexes[i] as number
+    if (!isSize(x) || x >= size || (i > 0 && x <= (indexes[i - 1] as number))) throw new RangeError(`merkle: batch leaf indexes must increase strictly and stay below ${size}`)
+  }
+}
+
+/**
+ * Verifies a batch inclusion proof ({@link batchInclusionProofFromNodes}): that the leaves with these
+ * hashes are at these `indexes` (strictly increasing) of the tree of `size` leaves whose root is
+ * `root`. Every proof hash must be used, exactly. `node` replaces the interior-node hash (an injectable,
+ * faster SHA-256); it must compute RFC 6962's SHA-256(0x01 ‖ left ‖ right).
+ */
+export function verifyBatchInclusion(
+  indexes: readonly number[],
+  leafHashes: readonly Uint8Array[],
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+  node: (l: Uint8Array, r: Uint8Array) => Uint8Array = nodeHash,
+): Result<true, string> {
+  if (indexes.length !== leafHashes.length) return err('one leaf hash per index is needed')
+  try {
+    checkBatchIndexes(indexes, size)
+  } catch (e) {
+    return err((e as Error).message.replace(/^merkle: /, ''))
+  }
+  if (root.length !== HASH_SIZE) return err(`the root must be ${HASH_SIZE} bytes`)
+  const bad = checkHashes('proof', proof) ?? checkHashes('leaf', leafHashes)
+  if (bad !== undefined) return err(bad)
+  let used = 0
+  const walk = (lo: number, hi: number, a: number, b: number): Uint8Array | null => {
+    if (a === b) return used < proof.length ? (proof[used++] as Uint8Array) : null
+    if (hi - lo === 1) return leafHashes[a] as Uint8Array
+    const k = splitPoint(hi - lo)
+    const m = lowerBound(indexes, a, b, lo + k)
+    const l = walk(lo, lo + k, a, m)
+    if (l === null) return null
+    const r = walk(lo + k, hi, m, b)
+    return r === null ? null : node(l, r)
+  }
+  const r = walk(0, size, 0, indexes.length)
+  if (r === null) return err('batch inclusion proof is too short')
+  if (used !== proof.length) return err('batch inclusion proof is too long')
+  return bytesEqual(r, root) ? ok(true) : err('batch inclusion proof does not lead to the root')
+}
+
 /**
  * PROOF(m, D[n]) (RFC 6962 §2.1.2): the consistency proof between the trees of the first `m` and the
  * first `n` leaves. Empty when m = 0 or m = n. Throws a RangeError unless 0 ≤ m ≤ n.

@@ -6,7 +6,7 @@ import { ed25519Verify, generateNodeKey, loadPrivateKey } from '../../platform/s
 import { canonicalize } from '../stix/canonical.js'
 import { signCheckpoint, type Checkpoint } from './checkpoint.js'
 import { encodeEntry, type LogEntry } from './entry.js'
-import { inclusionProof, leafHash, rootFromLeafHashes, verifyInclusion } from './merkle.js'
+import { batchInclusionProofFromNodes, inclusionProof, leafHash, rootFromLeafHashes, verifyInclusion } from './merkle.js'
 import { noteVerifier } from './note.js'
 import {
   checkProvenanceBundleShape,
@@ -368,5 +368,56 @@ describe('checkProvenanceBundleShape', () => {
 
   test.prop([fc.anything()])('never throws', (x) => {
     expect(typeof checkProvenanceBundleShape(x).ok).toBe('boolean')
+  })
+})
+
+describe('verifyProvenance with one batch proof for the bundle', () => {
+  /** The same items, their per-item proofs replaced by one batch proof. */
+  function batchBundle(which: readonly Logged[], size = entries.length): ProvenanceBundle {
+    const b = bundle(which, size)
+    const indexes = [...new Set(which.map((l) => l.index))].sort((x, y) => x - y)
+    const proof = batchInclusionProofFromNodes(indexes, size, (level, index) => (level === 0 ? LEAVES[index] : undefined))
+    return { ...b, items: b.items.map((it) => ({ ...it, inclusion_path: [] })), batch_proof: proof.map(b64) }
+  }
+
+  it('gives the same results as one proof per item, with far fewer hashes', () => {
+    const which = logged.slice(30, 130)
+    const b = batchBundle(which)
+    expect(checkProvenanceBundleShape(JSON.parse(JSON.stringify(b))).ok).toBe(true)
+    expect(run(b).results).toEqual(run(bundle(which)).results)
+    expect(run(b).results.every((r) => r.ok)).toBe(true)
+    const perItem = bundle(which).items.reduce((n, it) => n + it.inclusion_path.length, 0)
+    expect(b.batch_proof!.length * 10).toBeLessThan(perItem)
+  })
+
+  it('fails only the item whose object does not match its entry; a bad entry or proof hash fails them all', () => {
+    const which = logged.slice(0, 30)
+    const b = batchBundle(which)
+    const l = which[5]!
+    const objects = new Map(OBJECT_MAP)
+    objects.set(provenanceKey(l.id, l.version), flipBit(l.bytes, 3))
+    expect(oks(b, objects)).toEqual(which.map((_, i) => i !== 5))
+    // An altered entry changes its leaf: the batch proof no longer leads to the root.
+    const badEntry = { ...b, items: b.items.map((it, i) => (i === 5 ? { ...it, leaf_input: b64(flipBit(unb64(it.leaf_input), 200)) } : it)) }
+    expect(run(badEntry).results.every((r) => !r.ok && r.reason?.startsWith('batch proof: '))).toBe(true)
+    for (const k of [0, b.batch_proof!.length - 1]) {
+      const badProof = { ...b, batch_proof: b.batch_proof!.map((h, i) => (i === k ? flipB64(h, 17) : h)) }
+      expect(oks(badProof).some(Boolean)).toBe(false)
+    }
+    expect(oks({ ...b, batch_proof: b.batch_proof!.slice(1) }).some(Boolean)).toBe(false)
+    // An item moved to another leaf index.
+    const moved = { ...b, items: b.items.map((it, i) => (i === 29 ? { ...it, leaf_index: it.leaf_index + 1 } : it)) }
+    expect(oks(moved).some(Boolean)).toBe(false)
+    // Two items claiming one leaf with different entries.
+    const twice = { ...b, items: b.items.map((it, i) => (i === 1 ? { ...it, leaf_index: b.items[0]!.leaf_index } : it)) }
+    expect(run(twice).results.every((r) => !r.ok && r.reason?.includes('two items claim'))).toBe(true)
+  })
+
+  it('refuses a batch proof next to per-item proofs, and hashes that are not 32 bytes', () => {
+    const b = batchBundle(logged.slice(0, 3))
+    const mixed = { ...b, items: b.items.map((it, i) => (i === 0 ? { ...it, inclusion_path: [b.batch_proof![0]!] } : it)) }
+    expect(checkProvenanceBundleShape(mixed)).toMatchObject({ ok: false })
+    expect(checkProvenanceBundleShape({ ...b, batch_proof: ['AAAA'] })).toMatchObject({ ok: false })
+    expect(checkProvenanceBundleShape({ ...b, batch_proof: 'x' })).toMatchObject({ ok: false })
   })
 })

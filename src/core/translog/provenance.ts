@@ -26,7 +26,7 @@ import { LIMITS } from '../shared/limits.js'
 import { err, ok, type Result } from '../shared/result.js'
 import { openCheckpoint, type Checkpoint } from './checkpoint.js'
 import { decodeEntry, MAX_ENTRY_BYTES, type LogEntry } from './entry.js'
-import { bytesEqual, HASH_SIZE, leafHash as coreLeafHash, nodeHash as coreNodeHash } from './merkle.js'
+import { bytesEqual, HASH_SIZE, leafHash as coreLeafHash, nodeHash as coreNodeHash, verifyBatchInclusion } from './merkle.js'
 import { base64Decode, base64Encode, MAX_NOTE_BYTES, type Ed25519Verify, type NoteVerifier } from './note.js'
 import { sha256 as coreSha256 } from './sha256.js'
 
@@ -49,6 +49,11 @@ export interface ProvenanceBundle {
   /** The origin's signed checkpoint note (C2SP signed-note text). */
   readonly checkpoint: string
   readonly items: readonly ProvenanceItem[]
+  /**
+   * Instead of one inclusion proof per item (then every `inclusion_path` is empty): one batch proof
+   * for all the items' leaves together (merkle.ts `batchInclusionProofFromNodes`), base64 hashes.
+   */
+  readonly batch_proof?: readonly string[]
 }
 
 /** Size limits of {@link checkProvenanceBundleShape}. */
@@ -59,6 +64,8 @@ export const PROVENANCE_LIMITS = {
   maxPathLength: 64,
   /** Longest id or version string (characters). */
   maxKeyLength: 512,
+  /** Most hashes in a batch proof: never more than the items' separate proofs together. */
+  maxBatchProof: LIMITS.maxObjectsPerRequest * 64,
 } as const
 
 /** An object entry as {@link verifyProvenance} returns it for verified items. */
@@ -146,13 +153,21 @@ function itemProblem(x: unknown): string | undefined {
  */
 export function checkProvenanceBundleShape(value: unknown): Result<ProvenanceBundle, string> {
   if (!isRecord(value)) return err('a provenance bundle must be a JSON object')
-  for (const k of Object.keys(value)) if (k !== 'checkpoint' && k !== 'items') return err(`/${k} is not a known property`)
-  const { checkpoint, items } = value
+  for (const k of Object.keys(value)) if (k !== 'checkpoint' && k !== 'items' && k !== 'batch_proof') return err(`/${k} is not a known property`)
+  const { checkpoint, items, batch_proof: batch } = value
   if (typeof checkpoint !== 'string' || checkpoint.length === 0 || checkpoint.length > MAX_NOTE_BYTES) return err('/checkpoint must be the signed checkpoint note text')
   if (!Array.isArray(items) || items.length === 0 || items.length > PROVENANCE_LIMITS.maxItems) return err(`/items must be an array of 1 to ${PROVENANCE_LIMITS.maxItems} items`)
   for (let i = 0; i < items.length; i++) {
     const bad = itemProblem(items[i])
     if (bad !== undefined) return err(`/items/${i}${bad}`)
+  }
+  if (batch !== undefined) {
+    if (!Array.isArray(batch) || batch.length > PROVENANCE_LIMITS.maxBatchProof) return err(`/batch_proof must be an array of at most ${PROVENANCE_LIMITS.maxBatchProof} hashes`)
+    for (let i = 0; i < batch.length; i++) {
+      const h: unknown = batch[i]
+      if (typeof h !== 'string' || !isBase64Hash(h)) return err(`/batch_proof/${i} must be base64 of ${HASH_SIZE} bytes`)
+    }
+    for (let i = 0; i < items.length; i++) if (((items[i] as Record<string, unknown>)['inclusion_path'] as unknown[]).length !== 0) return err(`/items/${i}/inclusion_path must be empty with a batch proof`)
   }
   return ok(value as unknown as ProvenanceBundle)
 }
@@ -429,6 +444,60 @@ function hexEquals(bytes: Uint8Array, hex: string): boolean {
 const failed = (id: string, version: string, reason: string): ProvenanceItemResult => ({ id, version, ok: false, reason })
 
 /**
+ * The checks of one item that do not involve the tree: its entry decodes as a canonical
+ * `object.added` naming the item's id, type and version, and the receiver holds the object with the
+ * entry's SHA-256.
+ */
+function checkItemEntry(it: ProvenanceItem, input: Uint8Array, objects: ReadonlyMap<string, HeldObject>, hashers: Hashers): Result<ObjectAddedEntry, string> {
+  const { id, version } = it
+  const decoded = decodeEntry(input)
+  if (!decoded.ok) return err(`leaf_input: ${decoded.error}`)
+  const entry = decoded.value
+  if (entry.kind !== 'object.added') return err(`the log entry is ${entry.kind}, not object.added`)
+  if (entry.object.id !== id) return err(`the log entry names ${entry.object.id}`)
+  if (entry.object.version !== version) return err(`the log entry names version ${entry.object.version}`)
+  if (!id.startsWith(`${entry.object.type}--`)) return err(`the log entry names type ${entry.object.type}`)
+  const held = objects.get(provenanceKey(id, version))
+  if (held === undefined) return err('the object version was not supplied')
+  if (typeof held === 'string' ? held !== entry.object.sha256 : !hexEquals(hashers.digest(held), entry.object.sha256)) return err('the object does not have the SHA-256 the log entry records')
+  return ok(entry)
+}
+
+/**
+ * Verifies a bundle whose items share one batch inclusion proof: each item's own checks as usual,
+ * then the proof over every item's leaf at once. The proof covers all the leaves or none, so when it
+ * fails (or a leaf cannot be read, or two items claim one index with different entries) every item
+ * fails with that reason.
+ */
+function verifyWithBatchProof(bundle: ProvenanceBundle, encodedProof: readonly string[], cp: Checkpoint, objects: ReadonlyMap<string, HeldObject>, hashers: Hashers): ProvenanceItemResult[] {
+  const all = (reason: string) => bundle.items.map((it) => failed(it.id, it.version, reason))
+  const proof: Uint8Array[] = []
+  for (const h of encodedProof) {
+    const b = base64Decode(h)
+    if (b === undefined || b.length !== HASH_SIZE) return all(`batch proof: a hash is not base64 of ${HASH_SIZE} bytes`)
+    proof.push(b)
+  }
+  const leafAt = new Map<number, Uint8Array>()
+  const own: Result<ObjectAddedEntry, string>[] = []
+  for (const it of bundle.items) {
+    const input = base64Decode(it.leaf_input)
+    if (input === undefined) return all(`batch proof: the leaf_input of ${it.id} is not canonical base64`)
+    const leaf = hashers.leaf(input)
+    const seen = leafAt.get(it.leaf_index)
+    if (seen !== undefined && !bytesEqual(seen, leaf)) return all(`batch proof: two items claim leaf ${it.leaf_index} with different entries`)
+    leafAt.set(it.leaf_index, leaf)
+    own.push(checkItemEntry(it, input, objects, hashers))
+  }
+  const indexes = [...leafAt.keys()].sort((a, b) => a - b)
+  const included = verifyBatchInclusion(indexes, indexes.map((i) => leafAt.get(i) as Uint8Array), cp.size, proof, cp.root, CORE_HASHERS.node)
+  if (!included.ok) return all(`batch proof: ${included.error}`)
+  return bundle.items.map((it, i) => {
+    const r = own[i] as Result<ObjectAddedEntry, string>
+    return r.ok ? { id: it.id, version: it.version, ok: true, entry: r.value } : failed(it.id, it.version, r.error)
+  })
+}
+
+/**
  * Verifies a provenance bundle (checked with {@link checkProvenanceBundleShape}) for the objects a
  * receiver holds. `objects` maps {@link provenanceKey}(id, version) to the object's RFC 8785
  * canonical JSON bytes, or to the SHA-256 the receiver computed of them ({@link HeldObject}). The
@@ -456,6 +525,7 @@ export function verifyProvenance(
   }
   const cp = checkpoint.value
   const hashers = hashersFrom(sha)
+  if (bundle.batch_proof !== undefined) return { checkpoint, results: verifyWithBatchProof(bundle, bundle.batch_proof, cp, objects, hashers) }
   // Interior nodes hash 65 bytes, where core's SHA-256 beats a call into native code: `sha` is for
   // the entries and objects (hundreds of bytes and more).
   const batch = new InclusionBatchVerifier(cp.size, cp.root)
@@ -463,16 +533,9 @@ export function verifyProvenance(
     const { id, version } = it
     const input = base64Decode(it.leaf_input)
     if (input === undefined) return failed(id, version, 'leaf_input is not canonical base64')
-    const decoded = decodeEntry(input)
-    if (!decoded.ok) return failed(id, version, `leaf_input: ${decoded.error}`)
-    const entry = decoded.value
-    if (entry.kind !== 'object.added') return failed(id, version, `the log entry is ${entry.kind}, not object.added`)
-    if (entry.object.id !== id) return failed(id, version, `the log entry names ${entry.object.id}`)
-    if (entry.object.version !== version) return failed(id, version, `the log entry names version ${entry.object.version}`)
-    if (!id.startsWith(`${entry.object.type}--`)) return failed(id, version, `the log entry names type ${entry.object.type}`)
-    const held = objects.get(provenanceKey(id, version))
-    if (held === undefined) return failed(id, version, 'the object version was not supplied')
-    if (typeof held === 'string' ? held !== entry.object.sha256 : !hexEquals(hashers.digest(held), entry.object.sha256)) return failed(id, version, 'the object does not have the SHA-256 the log entry records')
+    const itemOk = checkItemEntry(it, input, objects, hashers)
+    if (!itemOk.ok) return failed(id, version, itemOk.error)
+    const entry = itemOk.value
     const included = batch.verifyBase64(it.leaf_index, hashers.leaf(input), it.inclusion_path)
     if (!included.ok) return failed(id, version, `leaf ${it.leaf_index}: ${included.error}`)
     return { id, version, ok: true, entry }

@@ -8,7 +8,7 @@ import { isAdmin, type Viewer } from '../../core/policy/viewer.js'
 import { err, ok, type Result } from '../../core/shared/result.js'
 import { storedTimestampFromMs } from '../../core/stix/time.js'
 import { openCheckpoint, signCheckpoint, type Checkpoint } from '../../core/translog/checkpoint.js'
-import { consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, inclusionProofsFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
+import { batchInclusionProofFromNodes, consistencyProofFromNodes, HASH_SIZE, inclusionProofFromNodes, inclusionProofsFromNodes, type NodeLookup } from '../../core/translog/merkle.js'
 import { noteVerifier, verifierKey } from '../../core/translog/note.js'
 import type { NodeAddress, StoredCheckpoint, StoredLogEntry } from '../../store/port.js'
 import type { ServiceDeps } from '../deps.js'
@@ -265,8 +265,13 @@ export function makeLogService(
      */
     async provenance(
       viewer: Viewer,
-      input: { collection: string; objects: readonly { id: string; version?: string }[] },
-    ): Promise<Result<{ checkpoint: StoredCheckpoint; items: ProvenanceItem[]; missing: { id: string; version: string | null }[] }>> {
+      input: {
+        collection: string
+        objects: readonly { id: string; version?: string }[]
+        /** One batch inclusion proof for all the items instead of one proof each (docs/provenance.md). */
+        batch?: boolean
+      },
+    ): Promise<Result<{ checkpoint: StoredCheckpoint; items: ProvenanceItem[]; missing: { id: string; version: string | null }[]; batchProof?: Uint8Array[] }>> {
       if (input.objects.length > MAX_PROVENANCE_OBJECTS) return err({ code: 'limit_exceeded', limit: 'objects per provenance request', max: MAX_PROVENANCE_OBJECTS })
       const collection = await store.collections.find(input.collection)
       const access = collection ? collectionAccess(viewer, await store.collections.permissionOf(collection.id, viewer.orgId)) : null
@@ -310,6 +315,12 @@ export function makeLogService(
       const cp = await checkpointCovering(maxIndex)
       if (!cp.ok) return cp
       const size = cp.value.size
+      if (input.batch === true) {
+        const indexes = [...new Set(found.map((f) => f.entry.index))].sort((a, b) => a - b)
+        const batchProof = indexes.length === 0 ? [] : await overStoredNodes((lookup) => batchInclusionProofFromNodes(indexes, size, lookup))
+        const items = found.map((f) => ({ id: f.id, version: f.version, leafIndex: f.entry.index, leafInput: f.entry.text, inclusionPath: [] }))
+        return ok({ checkpoint: cp.value, items, missing, batchProof })
+      }
       const paths = await overStoredNodes((lookup) => inclusionProofsFromNodes(found.map((f) => f.entry.index), size, lookup))
       const items = found.map((f, i) => ({ id: f.id, version: f.version, leafIndex: f.entry.index, leafInput: f.entry.text, inclusionPath: paths[i] as Uint8Array[] }))
       return ok({ checkpoint: cp.value, items, missing })

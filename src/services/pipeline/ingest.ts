@@ -137,7 +137,7 @@ export function makeIngestService(deps: IngestDeps) {
         return
       }
       const v = p.value
-      const contentHash = hasher.sha256(v.json)
+      const contentHash = v.contentHash ?? hasher.sha256(v.json)
       versions.push({
         stixId: v.stixId,
         type: v.type,

@@ -156,6 +156,31 @@ for (const dialect of DIALECTS) {
       expect((await api(n.app, 'POST', '/api/v1/log/provenance', { body: { collection: 'default', objects: [{ id: first.id }] } })).statusCode).toBe(401)
     })
 
+    it('serves one batch proof for the whole request on proof=batch, which verifies the same objects', async () => {
+      const asked = objects.slice(0, 25).map((o) => ({ id: o.id }))
+      const res = await api(n.app, 'POST', '/api/v1/log/provenance', { token: admin, body: { collection: 'default', objects: asked, proof: 'batch' } })
+      expect(res.statusCode, res.body).toBe(200)
+      const { missing, ...bundleOnly } = json<{ missing: unknown[]; batch_proof: string[]; items: { inclusion_path: string[] }[] }>(res)
+      expect(missing).toEqual([])
+      expect(bundleOnly.items.every((i) => i.inclusion_path.length === 0)).toBe(true)
+      expect(bundleOnly.batch_proof.length).toBeGreaterThan(0)
+      const shape = checkProvenanceBundleShape(bundleOnly)
+      expect(shape.ok).toBe(true)
+      if (!shape.ok) return
+      const held = new Map<string, Uint8Array>()
+      for (const item of shape.value.items) {
+        const stored = (await n.store.objects.versionsOf(item.id)).find((v) => v.versionKey === item.version)
+        held.set(provenanceKey(item.id, item.version), new TextEncoder().encode(stored?.json ?? ''))
+      }
+      const report = verifyProvenance(shape.value, held, noteVerifier(n.origin, n.key.publicKey), ed25519Verify)
+      expect(report.results.map((r) => r.ok)).toEqual(Array(25).fill(true))
+      const broken = { ...shape.value, batch_proof: shape.value.batch_proof!.slice(0, -1) }
+      expect(verifyProvenance(broken, held, noteVerifier(n.origin, n.key.publicKey), ed25519Verify).results.some((r) => r.ok)).toBe(false)
+      // Another proof form is refused with a problem, not ignored.
+      const bad = await api(n.app, 'POST', '/api/v1/log/provenance', { token: admin, body: { collection: 'default', objects: asked, proof: 'merkle' } })
+      expect(bad.statusCode).toBe(400)
+    })
+
     it('lets a partner verify the whole log remotely, and witnesses checkpoints, reporting a fork loudly', async () => {
       const partner = await createHttpTestNode(dialect)
       try {

@@ -189,7 +189,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
     },
     async (request, reply) => {
       const objects = request.body.objects.map((o) => (o.version === undefined ? { id: o.id } : { id: o.id, version: o.version }))
-      const p = unwrap(await log.provenance(viewerOf(request), { collection: request.body.collection, objects }))
+      const p = unwrap(await log.provenance(viewerOf(request), { collection: request.body.collection, objects, batch: request.body.proof === 'batch' }))
       // Built here with exactly the schema's properties and serialised with JSON.stringify: for a page of
       // 1,000 items with ~20 hashes each, the schema serialiser took several times longer (peer sync
       // asks for this with every page it pulls).
@@ -203,6 +203,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (
           inclusion_path: i.inclusionPath.map(b64),
         })),
         missing: p.missing,
+        ...(p.batchProof !== undefined ? { batch_proof: p.batchProof.map(b64) } : {}),
       }
       // The type provider types send() by the schema; the text is that schema's JSON.
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as unknown as typeof body)
