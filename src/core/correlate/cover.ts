@@ -21,6 +21,7 @@ import { formatNetwork, parseIpOrCidr } from '../pattern/ip.js'
 import { PATTERN_LIMITS } from '../pattern/limits.js'
 import { isReservedWord } from '../pattern/lexer.js'
 import { canonicalValue, HASHED_TYPES, isRefValuePath, ruleByShape } from './normalise.js'
+import { ipv4Number } from './prefix-trie.js'
 
 /** The object type of lookups on the `value` of an object of any type. */
 export const ANY_TYPE = '*'
@@ -97,6 +98,13 @@ export function indexLookups(p: Pattern): PatternLookups {
   }
 }
 
+/** An address or block as extractLookups normalises it (a plain dotted quad already is: no parse). */
+function normalisedAddress(v: string): string {
+  if (ipv4Number(v) >= 0) return v
+  const net = parseIpOrCidr(v)
+  return net ? formatNetwork(net) : v
+}
+
 /**
  * The lookup of a pattern that is exactly one equality on an indexable property,
  * `[type:path = 'literal']` (one space on each side of `=`, the only escapes `\'` and `\\`), read
@@ -130,10 +138,7 @@ export function simpleEqualityLookup(text: string): ExactLookup | null {
     }
   }
   value += text.slice(from, end)
-  if (objectType === 'ipv4-addr' || objectType === 'ipv6-addr') {
-    const net = parseIpOrCidr(value)
-    if (net) value = formatNetwork(net)
-  }
+  if (objectType === 'ipv4-addr' || objectType === 'ipv6-addr') value = normalisedAddress(value)
   return { objectType, path, match: 'exact', values: [value] }
 }
 
@@ -241,10 +246,7 @@ export function conjunctionCover(text: string): ReadCover | null {
     const hashed = HASHED_TYPES.has(c.objectType) && c.keys.length === 2 && c.keys[0] === 'hashes'
     if (!INDEXABLE_PATHS.has(`${c.objectType}:${path}`) && !hashed) continue
     let v = c.value
-    if (typeof v === 'string' && (path === 'value' && (c.objectType === 'ipv4-addr' || c.objectType === 'ipv6-addr'))) {
-      const net = parseIpOrCidr(v)
-      if (net) v = formatNetwork(net)
-    }
+    if (typeof v === 'string' && path === 'value' && (c.objectType === 'ipv4-addr' || c.objectType === 'ipv6-addr')) v = normalisedAddress(v)
     return { lookups: [{ objectType: c.objectType, path, match: 'exact', values: [v] }], needsFullEvaluation: comparisons.length > 1, types }
   }
   // indexLookups: else the first comparison reaching a `value` through a reference (refValueLookups).

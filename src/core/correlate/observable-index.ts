@@ -999,6 +999,13 @@ export class ObservableIndex {
 
   /** Distinct key references of a list of lookups (values canonicalised). */
   private keysOf(lookups: readonly ExactLookup[]): KeyRef[] {
+    const only = lookups.length === 1 ? (lookups[0] as ExactLookup) : null
+    if (only !== null && only.match === 'exact' && only.values.length === 1) {
+      // One value (most covers): nothing to deduplicate.
+      const m = this.mapFor(only.objectType, only.path, true) as number
+      const { rule, alg } = this.mapInfo[m] as MapInfo
+      return [{ m, k: canonicalValue(rule, only.values[0] as string | number, alg) }]
+    }
     const out: KeyRef[] = []
     const seen = new Set<string>()
     for (const l of lookups) {
