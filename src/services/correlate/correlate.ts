@@ -33,6 +33,7 @@ import { parseStixTimestamp, storedTimestampFromMs } from '../../core/stix/time.
 import type { Alert, Organisation, Store } from '../../store/port.js'
 import type { Clock, Ids, Logger } from '../deps.js'
 import type { AddedObject } from '../pipeline/ingest.js'
+import { entryActor } from './log-actor.js'
 import { ObservationValues, patternProbes, type ObservationKind, type ObservationRecord } from './observations.js'
 import type { Origin } from '../../core/policy/audience.js'
 import type { ReadPolicyDeps } from '../share/audience.js'
@@ -146,15 +147,11 @@ const stixTime = (msValue: number): string => new Date(msValue).toISOString()
 
 /** The organisation a log entry's actor stands for; `system` actors act for the host organisation. */
 function actorOrg(entryText: string | null, hostOrg: string): string {
-  if (entryText === null) return hostOrg
-  const e = parse(entryText)
-  const by = e && isObject(e.by) ? e.by : null
+  const by = entryText === null ? null : entryActor(entryText)
   return by && typeof by.org === 'string' ? by.org : hostOrg
 }
 function actorSystem(entryText: string | null): string | null {
-  if (entryText === null) return null
-  const e = parse(entryText)
-  const by = e && isObject(e.by) ? e.by : null
+  const by = entryText === null ? null : entryActor(entryText)
   return by && typeof by.system === 'string' ? by.system : null
 }
 
