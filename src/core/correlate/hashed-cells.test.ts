@@ -1,6 +1,6 @@
 import { fc, test as fcTest } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { HashedCells } from './hashed-cells.js'
+import { HashedCells, IdTable } from './hashed-cells.js'
 
 /** The model: a Map of key → slots in filing order (`add` skips a slot already last in its cell). */
 class Model {
@@ -87,5 +87,34 @@ describe('HashedCells', () => {
     }
     for (const [k, slots] of model.m) expect(get(h, k)).toEqual(slots)
     expect(h.size).toBe(model.m.size)
+  })
+})
+
+describe('IdTable', () => {
+  fcTest.prop([fc.array(fc.tuple(fc.constantFrom('set', 'set', 'delete'), fc.string({ unit: fc.constantFrom('a', 'b', '\u0000'), maxLength: 3 }), fc.integer()), { maxLength: 200 })])(
+    'agrees with a Map',
+    (ops) => {
+      const t = new IdTable<number>()
+      const m = new Map<string, number>()
+      for (const [kind, k, v] of ops) {
+        if (kind === 'set') {
+          t.set(k, v)
+          m.set(k, v)
+        } else expect(t.delete(k)).toBe(m.delete(k))
+        expect(t.size).toBe(m.size)
+      }
+      for (const k of ['', 'a', 'b', 'ab', 'ba', 'aaa', '\u0000']) {
+        expect(t.get(k)).toBe(m.get(k))
+        expect(t.has(k)).toBe(m.has(k))
+      }
+    },
+  )
+
+  it('holds a large number of ids exactly', () => {
+    const t = new IdTable<number>()
+    for (let i = 0; i < 100_000; i++) t.set(`indicator--${i}`, i)
+    for (let i = 0; i < 100_000; i += 3) t.delete(`indicator--${i}`)
+    for (let i = 0; i < 100_000; i++) expect(t.get(`indicator--${i}`)).toBe(i % 3 === 0 ? undefined : i)
+    expect(t.get('indicator--100000')).toBeUndefined()
   })
 })

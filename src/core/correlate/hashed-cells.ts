@@ -243,3 +243,64 @@ export class HashedCells {
     this.used--
   }
 }
+
+/**
+ * A map from ids to values on HashedCells: the id strings are kept (in a slot array) and every
+ * lookup is checked against them, so it is exact. For a million ids it fills several times faster
+ * than a `Map` (whose growth and per-entry objects dominate), and takes less memory.
+ */
+export class IdTable<V> {
+  private readonly cells = new HashedCells()
+  private readonly keys: (string | undefined)[] = []
+  private readonly values: (V | undefined)[] = []
+  private readonly free: number[] = []
+  private readonly scratch: number[] = []
+  private count = 0
+
+  /** Ids held. */
+  get size(): number {
+    return this.count
+  }
+
+  private slotOf(id: string): number {
+    const found = this.scratch
+    found.length = 0
+    this.cells.get(id, found)
+    for (const s of found) if (this.keys[s] === id) return s
+    return -1
+  }
+
+  get(id: string): V | undefined {
+    const s = this.slotOf(id)
+    return s < 0 ? undefined : this.values[s]
+  }
+
+  has(id: string): boolean {
+    return this.slotOf(id) >= 0
+  }
+
+  set(id: string, value: V): this {
+    const s = this.slotOf(id)
+    if (s >= 0) {
+      this.values[s] = value
+      return this
+    }
+    const slot = this.free.pop() ?? this.keys.length
+    this.keys[slot] = id
+    this.values[slot] = value
+    this.cells.add(id, slot)
+    this.count++
+    return this
+  }
+
+  delete(id: string): boolean {
+    const s = this.slotOf(id)
+    if (s < 0) return false
+    this.cells.remove(id, s)
+    this.keys[s] = undefined
+    this.values[s] = undefined
+    this.free.push(s)
+    this.count--
+    return true
+  }
+}

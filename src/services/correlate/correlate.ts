@@ -24,6 +24,7 @@ import { collectionAccess } from '../../core/policy/collection-access.js'
 import type { Viewer } from '../../core/policy/viewer.js'
 import { decayModelFor, decayScore, overCorrelation, type DecayScore } from '../../core/correlate/decay.js'
 import { ObservableIndex, type CorrelationResult, type IndexedValue } from '../../core/correlate/observable-index.js'
+import { IdTable } from '../../core/correlate/hashed-cells.js'
 import { kindOf, WarninglistMatcher, type Warninglist } from '../../core/correlate/warninglists.js'
 import { parsePattern } from '../../core/pattern/parser.js'
 import { LIMITS } from '../../core/shared/limits.js'
@@ -163,7 +164,8 @@ export function makeCorrelateService(deps: CorrelateDeps) {
   const policy = { maxIndicatorsPerValue: options.maxIndicatorsPerValue, maxObservationsPerValue: Number.POSITIVE_INFINITY }
 
   let index = new ObservableIndex()
-  let meta = new Map<string, IndicatorMeta>()
+  // By indicator id; an IdTable, not a Map: `correlate --all` fills it with every indicator.
+  let meta = new IdTable<IndicatorMeta>()
   let observations = new ObservationValues()
   let built: Promise<void> | null = null
   let hostOrg = ''
@@ -504,7 +506,7 @@ export function makeCorrelateService(deps: CorrelateDeps) {
   /** Rebuilds the indicator index from the store. */
   async function buildIndicators(onProgress?: (n: number) => void): Promise<void> {
     index = new ObservableIndex()
-    meta = new Map()
+    meta = new IdTable()
     let n = 0
     for await (const rows of scan(['indicator'])) {
       for (const r of rows) {
