@@ -170,9 +170,11 @@ function identifierEnd(text: string, i: number, hyphens: boolean): number {
     const c = text.charCodeAt(j)
     if (!(isIdentStart(c) || isDigit(c) || (hyphens && c === 45))) break
   }
-  const word = text.slice(i, j)
-  // Keywords and booleans are not identifiers (a hyphen makes a word an identifier again).
-  return isReservedWord(word) ? -1 : j
+  // Keywords (upper case) and the booleans are not identifiers (a hyphen makes a word an identifier
+  // again); only words starting with A–Z, t or f can be one.
+  const c0 = text.charCodeAt(i)
+  const maybeReserved = (c0 >= 65 && c0 <= 90) || c0 === 116 || c0 === 102
+  return maybeReserved && isReservedWord(text.slice(i, j)) ? -1 : j
 }
 
 /**
