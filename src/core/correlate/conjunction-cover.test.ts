@@ -13,10 +13,10 @@ import { ObservableIndex, type IndicatorMatch } from './observable-index.js'
 const NOW = Date.parse('2026-09-01T00:00:00Z')
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
-const TYPES = ['network-traffic', 'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'file', 'artifact', 'x-custom', 'autonomous-system', 'email-message', '_odd', 'AND-x']
+const TYPES = ['network-traffic', 'ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'file', 'artifact', 'x-custom', 'autonomous-system', 'email-message', '_odd', 'AND-x', 'IN', 'true', 'Tru', 'false-x', 'Foo']
 const PATHS = [
   'value', 'dst_ref.value', 'src_ref.value', 'dst_ref.type', 'dst_port', 'name', 'hashes.MD5', 'hashes.sha256', 'number', 'message_id',
-  'extensions.x.y', 'from_ref.value', 'a_refs.value', 'value.deep',
+  'extensions.x.y', 'from_ref.value', 'a_refs.value', 'value.deep', 'true', 'LIKE', 'Fvalue', 'dst_ref.false', 'tvalue',
 ]
 const stringArb = fc.oneof(
   fc.string({ maxLength: 12 }),
