@@ -22,9 +22,13 @@
  * `now` (milliseconds) and skips indicators outside `[valid_from, valid_until)`; revoked
  * indicators are never stored (`add` with `revoked: true` removes the previous version).
  *
- * Memory: one slot per indicator in typed arrays (validity, mode, creator), the id string, and
- * per key one Map entry whose value is the slot number (an array only when several indicators
- * share the value). Key strings are stored once, in the maps.
+ * Memory: one slot per indicator in typed arrays (validity, mode, creator), the id string (found
+ * again through a hashed table of slots, HashedCells, checked against the string), and per key one
+ * Map entry whose value is the slot number (an array only when several indicators share the
+ * value). Key strings are stored once, in the maps.
+ *
+ * Most patterns are read without the parser: single equalities (`simpleEqualityLookup`) and one
+ * bracket of equalities joined by AND (`conjunctionCover`), both property-tested against it.
  */
 import type { Pattern } from '../pattern/ast.js'
 import type { ExactLookup, PatternLookups } from '../pattern/extract.js'
