@@ -335,6 +335,11 @@ export interface ObjectStore {
   /** Every stored version of an object (all collections), oldest first, with its canonical JSON. */
   versionsOf(stixId: string): Promise<{ readonly seq: number; readonly versionKey: string; readonly json: string }[]>
   /**
+   * The ids among `stixIds` that have at least one stored version (in any collection): for a batch,
+   * what `versionsOf(id).length > 0` answers for one id. Any number of ids (the store chunks them).
+   */
+  storedIds(stixIds: readonly string[]): Promise<Set<string>>
+  /**
    * Streams the latest version of every object in a collection (or in all collections when
    * `collectionId` is null) in batches, for export. Keyset-paginated internally: no long-running query.
    */
@@ -651,6 +656,11 @@ export interface AlertStore {
    * re-correlation does not duplicate). Returns the alerts actually added.
    */
   add(alerts: readonly Alert[]): Promise<Alert[]>
+  /**
+   * The sighting ids among `sightingIds` for which `orgId` has an alert (suppressed or not): those for
+   * which `add` would leave a new alert out. Any number of ids (the store chunks them).
+   */
+  alertedSightings(orgId: string, sightingIds: readonly string[]): Promise<Set<string>>
   get(id: string): Promise<Alert | null>
   /** Newest first (createdAt desc, id desc); fetches `limit + 1` to decide `more`. */
   list(q: AlertQuery): Promise<{ readonly items: readonly Alert[]; readonly more: boolean }>

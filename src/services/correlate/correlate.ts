@@ -29,7 +29,6 @@ import { kindOf, WarninglistMatcher, type Warninglist } from '../../core/correla
 import { parsePattern } from '../../core/pattern/parser.js'
 import { LIMITS } from '../../core/shared/limits.js'
 import { ok, type Result } from '../../core/shared/result.js'
-import { uuidv5 } from '../../core/stix/id.js'
 import { parseStixTimestamp, storedTimestampFromMs } from '../../core/stix/time.js'
 import type { Alert, Organisation, Store } from '../../store/port.js'
 import type { Clock, Ids, Logger } from '../deps.js'
@@ -40,9 +39,10 @@ import type { Origin } from '../../core/policy/audience.js'
 import type { ReadPolicyDeps } from '../share/audience.js'
 import { makeObjectVisibility } from '../share/visibility.js'
 import { sightingMarking } from './sighting-marking.js'
+import { sightingIdOf } from './sighting-id.js'
 
 /** The namespace of correlation sighting ids: sighting--UUIDv5(namespace, indicator id + '|' + observation id). */
-export const SIGHTING_NAMESPACE = '6b7d0c52-3a8e-5f1d-9c4b-2e1f0a9d8c73'
+export { SIGHTING_NAMESPACE } from './sighting-id.js'
 
 /** The system actor correlation writes as (its sightings are in the log under this name). */
 export const CORRELATION_ACTOR = 'correlation'
@@ -375,12 +375,63 @@ export function makeCorrelateService(deps: CorrelateDeps) {
     )
   }
 
-  /** Turns matches into sightings (through ingest) and alerts; adds the counts to `summary`. */
+  /** One distinct match of a batch, with what deciding about it needs. */
+  interface Pending {
+    readonly m: Match
+    readonly ind: IndicatorMeta
+    readonly sightingId: string
+    readonly reason: string | null
+  }
+
+  /**
+   * What earlier runs delivered for a batch of matches, in a few queries for the whole batch instead
+   * of one per match: the sightings stored (in any collection) and, per organisation, the sightings
+   * it has an alert for (suppressed or not). Nothing is written while a batch is decided, so asking
+   * before deciding answers what asking per match did.
+   */
+  async function delivered(pending: readonly Pending[]): Promise<{ stored: ReadonlySet<string>; alerted: (orgId: string, sightingId: string) => boolean }> {
+    const byOrg = new Map<string, Set<string>>()
+    const ask = (orgId: string, sightingId: string) => {
+      let s = byOrg.get(orgId)
+      if (s === undefined) byOrg.set(orgId, (s = new Set()))
+      s.add(sightingId)
+    }
+    const sightings: string[] = []
+    for (const p of pending) {
+      ask(p.ind.owner, p.sightingId)
+      if (p.reason !== null) continue
+      ask(p.m.obs.rec.reporterOrg, p.sightingId)
+      sightings.push(p.sightingId)
+    }
+    const stored = sightings.length === 0 ? new Set<string>() : await store.objects.storedIds(sightings)
+    const alertedBy = new Map<string, ReadonlySet<string>>()
+    for (const [orgId, ids] of byOrg) alertedBy.set(orgId, await store.alerts.alertedSightings(orgId, [...ids]))
+    return { stored, alerted: (orgId, sightingId) => alertedBy.get(orgId)?.has(sightingId) === true }
+  }
+
+  /**
+   * Turns matches into sightings (through ingest) and alerts; adds the counts to `summary`. What an
+   * earlier run delivered is asked for the whole batch at once (`delivered`), and only what is
+   * missing is built: a re-run over delivered matches reads and writes nothing per match.
+   */
   async function deliver(matches: readonly Match[], summary: CorrelationSummary): Promise<void> {
     const now = clock.nowMs()
     const at = storedTimestampFromMs(now)
     const host = await org(hostOrg)
+    // Each (sighting, observation collection) once per batch, in match order.
     const seen = new Set<string>()
+    const pending: Pending[] = []
+    for (const m of matches) {
+      const ind = meta.get(m.indicator)
+      if (!ind) continue
+      const sightingId = sightingIdOf(m.indicator, m.obs.rec.id)
+      const key = `${sightingId}\u0000${m.obs.rec.collectionId}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      pending.push({ m, ind, sightingId, reason: suppression(m.values) })
+    }
+    if (pending.length === 0) return
+    const { stored, alerted } = await delivered(pending)
     const sightingsByCollection = new Map<string, JsonObject[]>()
     const alerts: Alert[] = []
     // Sightings are marked no wider than the indicator and the observation (sighting-marking.ts).
@@ -391,44 +442,25 @@ export function makeCorrelateService(deps: CorrelateDeps) {
       if (!readCache.has(k)) readCache.set(k, await mayRead(orgId, collectionId))
       return readCache.get(k) === true
     }
-    for (const m of matches) {
-      const ind = meta.get(m.indicator)
-      if (!ind) continue
-      const sightingId = `sighting--${uuidv5(SIGHTING_NAMESPACE, `${m.indicator}|${m.obs.rec.id}`)}`
-      const key = `${sightingId}\u0000${m.obs.rec.collectionId}`
-      if (seen.has(key)) continue
-      seen.add(key)
+    for (const { m, ind, sightingId, reason } of pending) {
       summary.matches++
+      const reporter = m.obs.rec.reporterOrg
+      if (reason !== null) {
+        const counted = reason.startsWith('over-correlated') ? 'over-correlation' : reason
+        summary.suppressed[counted] = (summary.suppressed[counted] ?? 0) + 1
+      }
+      const toOwner = !alerted(ind.owner, sightingId)
+      const toReporter = reason === null && !alerted(reporter, sightingId)
+      const sight = reason === null && !stored.has(sightingId)
+      // The decay of this match uses the indicator's last sighting before it (as it did when every match was built).
+      const decay = toOwner || toReporter ? decayOf(ind, m.values, now) : null
+      if (reason === null) ind.lastSighting = now
+      if (!toOwner && !toReporter && !sight) continue
+      const reporterOrg = await org(reporter)
       const v = m.values[0]
       const value = v === undefined ? null : String(v.value)
-      const decay = decayOf(ind, m.values, now)
-      const common = {
-        value,
-        objectType: v?.objectType ?? null,
-        path: v?.path ?? null,
-        firstSeen: m.obs.firstSeen,
-        lastSeen: m.obs.lastSeen,
-        count: m.obs.count,
-        decay: { score: decay.score, decayed: decay.decayed },
-        // Where both sides are stored, so the alert read path can ask the marking policy about each.
-        indicatorAt: { collectionId: ind.collectionId },
-        observationAt: { collectionId: m.obs.rec.collectionId },
-      }
-      const reporter = m.obs.rec.reporterOrg
-      const reporterOrg = await org(reporter)
-      const ownerOrg = await org(ind.owner)
-      const indicatorView = { id: m.indicator, name: ind.name, pattern: ind.pattern, collectionId: ind.collectionId, owner: ind.owner, ownerName: ownerOrg?.name ?? null }
-      const observationView = { id: m.obs.rec.id, type: m.obs.rec.type, collectionId: m.obs.rec.collectionId, reporter, reporterName: reporterOrg?.name ?? null }
-      const base = { createdAt: at, indicatorId: m.indicator, sightingId, observationId: m.obs.rec.id, value, readAt: null }
-      const reason = suppression(m.values)
-      if (reason !== null) {
-        summary.suppressed[reason.startsWith('over-correlated') ? 'over-correlation' : reason] = (summary.suppressed[reason.startsWith('over-correlated') ? 'over-correlation' : reason] ?? 0) + 1
-        alerts.push({ ...base, id: ids.uuid(), orgId: ind.owner, kind: 'indicator_sighted', suppressed: reason, detail: { ...common, indicator: indicatorView, observation: observationView } })
-        continue
-      }
-      ind.lastSighting = now
       // The sighting, unless an earlier run stored it already.
-      if ((await store.objects.versionsOf(sightingId)).length === 0 && reporterOrg && host) {
+      if (sight && reporterOrg && host) {
         const sighting: JsonObject = {
           type: 'sighting',
           spec_version: '2.1',
@@ -448,16 +480,41 @@ export function makeCorrelateService(deps: CorrelateDeps) {
         list.push(sighting)
         sightingsByCollection.set(m.obs.rec.collectionId, list)
       }
-      const ownerSees = await readable(ind.owner, m.obs.rec.collectionId)
-      alerts.push({
-        ...base, id: ids.uuid(), orgId: ind.owner, kind: 'indicator_sighted', suppressed: null,
-        detail: { ...common, indicator: indicatorView, observation: ownerSees ? observationView : null, ...(ownerSees ? {} : { note: 'sighted by another organisation' }) },
-      })
-      const reporterSees = await readable(reporter, ind.collectionId)
-      alerts.push({
-        ...base, id: ids.uuid(), orgId: reporter, kind: 'observation_matched', suppressed: null,
-        detail: { ...common, observation: observationView, indicator: reporterSees ? indicatorView : null, ...(reporterSees ? {} : { note: 'an indicator of another organisation' }) },
-      })
+      if (decay === null) continue
+      const common = {
+        value,
+        objectType: v?.objectType ?? null,
+        path: v?.path ?? null,
+        firstSeen: m.obs.firstSeen,
+        lastSeen: m.obs.lastSeen,
+        count: m.obs.count,
+        decay: { score: decay.score, decayed: decay.decayed },
+        // Where both sides are stored, so the alert read path can ask the marking policy about each.
+        indicatorAt: { collectionId: ind.collectionId },
+        observationAt: { collectionId: m.obs.rec.collectionId },
+      }
+      const ownerOrg = await org(ind.owner)
+      const indicatorView = { id: m.indicator, name: ind.name, pattern: ind.pattern, collectionId: ind.collectionId, owner: ind.owner, ownerName: ownerOrg?.name ?? null }
+      const observationView = { id: m.obs.rec.id, type: m.obs.rec.type, collectionId: m.obs.rec.collectionId, reporter, reporterName: reporterOrg?.name ?? null }
+      const base = { createdAt: at, indicatorId: m.indicator, sightingId, observationId: m.obs.rec.id, value, readAt: null }
+      if (reason !== null) {
+        alerts.push({ ...base, id: ids.uuid(), orgId: ind.owner, kind: 'indicator_sighted', suppressed: reason, detail: { ...common, indicator: indicatorView, observation: observationView } })
+        continue
+      }
+      if (toOwner) {
+        const ownerSees = await readable(ind.owner, m.obs.rec.collectionId)
+        alerts.push({
+          ...base, id: ids.uuid(), orgId: ind.owner, kind: 'indicator_sighted', suppressed: null,
+          detail: { ...common, indicator: indicatorView, observation: ownerSees ? observationView : null, ...(ownerSees ? {} : { note: 'sighted by another organisation' }) },
+        })
+      }
+      if (toReporter) {
+        const reporterSees = await readable(reporter, ind.collectionId)
+        alerts.push({
+          ...base, id: ids.uuid(), orgId: reporter, kind: 'observation_matched', suppressed: null,
+          detail: { ...common, observation: observationView, indicator: reporterSees ? indicatorView : null, ...(reporterSees ? {} : { note: 'an indicator of another organisation' }) },
+        })
+      }
     }
     const writer = deps.writer()
     const viewer: Viewer = { kind: 'system', name: CORRELATION_ACTOR, orgId: hostOrg }

@@ -59,6 +59,41 @@ export function alertTests(s: GetStore): void {
       expect(all.items.map((a) => a.id)).toEqual(expect.arrayContaining([a1.id, a2.id, a3.id, theirs.id]))
     })
 
+    it('answers which sightings an organisation has an alert for, for any number of ids, suppressed ones included', async () => {
+      const store = s()
+      const org = unwrap(await store.orgs.create(make.org()))
+      const other = unwrap(await store.orgs.create(make.org()))
+      // More ids than one chunk of the engines' lookups, with repeats and ids of nobody's alerts.
+      const mine = Array.from({ length: 1234 }, (_, i) => alert(org.id, `2026-07-01T00:00:00.${String(i).padStart(6, '0')}Z`, i % 5 === 0 ? { suppressed: 'over-correlated (101 indicators)' } : {}))
+      const theirs = alert(other.id, '2026-07-02T00:00:00.000000Z')
+      expect(await store.alerts.add([...mine, theirs])).toHaveLength(mine.length + 1)
+      const unknown = Array.from({ length: 321 }, () => `sighting--${randomUUID()}`)
+      const asked = [...unknown.slice(0, 100), ...mine.map((a) => a.sightingId), theirs.sightingId, ...unknown.slice(100), mine[7]!.sightingId]
+      expect(await store.alerts.alertedSightings(org.id, asked)).toEqual(new Set(mine.map((a) => a.sightingId)))
+      expect(await store.alerts.alertedSightings(other.id, asked)).toEqual(new Set([theirs.sightingId]))
+      expect(await store.alerts.alertedSightings(org.id, [])).toEqual(new Set())
+      expect(await store.alerts.alertedSightings(org.id, [unknown[0]!])).toEqual(new Set())
+      expect(await store.alerts.alertedSightings(org.id, [mine[0]!.sightingId])).toEqual(new Set([mine[0]!.sightingId]))
+      // Exactly what `add` would leave out.
+      const again = mine.slice(0, 3).map((a) => alert(org.id, '2026-07-03T00:00:00.000000Z', { sightingId: a.sightingId }))
+      expect(await store.alerts.add([...again, alert(org.id, '2026-07-03T00:00:00.000000Z', { sightingId: unknown[1]! })])).toHaveLength(1)
+      expect(await store.alerts.alertedSightings(org.id, unknown.slice(0, 3))).toEqual(new Set([unknown[1]]))
+    })
+
+    it('answers alerted sightings inside a transaction, with what it added', async () => {
+      const store = s()
+      const org = unwrap(await store.orgs.create(make.org()))
+      const a = alert(org.id, '2026-07-04T00:00:00.000000Z')
+      const r = await store.transaction(async (tx) => {
+        expect(await tx.alerts.alertedSightings(org.id, [a.sightingId])).toEqual(new Set())
+        await tx.alerts.add([a])
+        expect(await tx.alerts.alertedSightings(org.id, [a.sightingId])).toEqual(new Set([a.sightingId]))
+        return { ok: false as const, error: { code: 'conflict' as const, detail: 'roll back' } }
+      })
+      expect(r.ok).toBe(false)
+      expect(await store.alerts.alertedSightings(org.id, [a.sightingId])).toEqual(new Set())
+    })
+
     it('keeps suppressed matches apart from alerts', async () => {
       const store = s()
       const org = unwrap(await store.orgs.create(make.org()))

@@ -1,4 +1,4 @@
-/** putVersions, versionsOf, removeFromCollection, exportLatest: append-only versions and memberships. */
+/** putVersions, versionsOf, storedIds, removeFromCollection, exportLatest: append-only versions and memberships. */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { PutOutcome } from '../port.js'
@@ -49,6 +49,38 @@ export function objectTests(s: GetStore): void {
       const after = await listAll(store, { collectionId: coll, withContent: true, versions: ALL })
       expect(after).toEqual(before)
       for (const o of sample.slice(0, 10)) expect(await store.objects.versionsOf(o.id)).toHaveLength(1)
+    })
+
+    it('storedIds: which ids have a stored version, in any collection, for any number of ids', async () => {
+      const store = s()
+      const c1 = await newCollection(store)
+      const c2 = await newCollection(store)
+      // More ids than one chunk of the engines' lookups; one object with several versions; one in two collections.
+      const many = Array.from({ length: 1100 }, (_, i) => observable(`198.18.${i >> 8}.${i & 255}`))
+      const revisions = versionsOfOne(indicator(1), 3)
+      const elsewhere = indicator(2)
+      expect(kinds(await put(store, c1, [...many, ...revisions], at(9000)))).toEqual([...many, ...revisions].map(() => 'added'))
+      expect(kinds(await put(store, c2, [elsewhere], at(9001)))).toEqual(['added'])
+      const unknown = Array.from({ length: 250 }, () => `sighting--${randomUUID()}`)
+      const asked = [...unknown.slice(0, 120), ...many.map((o) => o.id), revisions[0]!.id, elsewhere.id, ...unknown.slice(120), many[3]!.id, revisions[0]!.id]
+      expect(await store.objects.storedIds(asked)).toEqual(new Set([...many.map((o) => o.id), revisions[0]!.id, elsewhere.id]))
+      expect(await store.objects.storedIds([])).toEqual(new Set())
+      expect(await store.objects.storedIds(unknown)).toEqual(new Set())
+      expect(await store.objects.storedIds([elsewhere.id])).toEqual(new Set([elsewhere.id]))
+      // Removed from its collection, the version is still stored (as versionsOf says).
+      expect(await store.objects.removeFromCollection(c2, elsewhere.id, {})).toHaveLength(1)
+      expect((await store.objects.versionsOf(elsewhere.id)).length > 0).toBe(true)
+      expect(await store.objects.storedIds([elsewhere.id])).toEqual(new Set([elsewhere.id]))
+      // Inside a transaction: what it stored counts; rolled back, it does not.
+      const fresh = indicator(3)
+      const r = await store.transaction(async (tx) => {
+        expect(await tx.objects.storedIds([fresh.id])).toEqual(new Set())
+        await tx.objects.putVersions(c1, [toVersion(fresh)], at(9002))
+        expect(await tx.objects.storedIds([fresh.id, many[0]!.id])).toEqual(new Set([fresh.id, many[0]!.id]))
+        return { ok: false as const, error: { code: 'conflict' as const, detail: 'roll back' } }
+      })
+      expect(r.ok).toBe(false)
+      expect(await store.objects.storedIds([fresh.id])).toEqual(new Set())
     })
 
     it('appends versions and never changes a stored one; same id and version key with new content is a conflict', async () => {

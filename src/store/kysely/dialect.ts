@@ -92,6 +92,15 @@ export interface StoreDialect extends MigrationDialect {
    */
   readonly insertPrepared: ((statement: string, rows: readonly (readonly unknown[])[]) => void) | undefined
   /**
+   * Present when the engine runs a cached prepared statement per parameter row faster than compiling
+   * and preparing one statement per call (SQLite; absent on PostgreSQL, whose callers use the portable
+   * Kysely query). `statement` is the text of a select with `?` placeholders, prepared once and
+   * cached; it runs once per parameter row, and the rows of every run come back together, in order.
+   * `db` is the repository's instance: inside a transaction it runs there, outside one on the
+   * connection Kysely hands out when free (so it never reads another transaction's uncommitted rows).
+   */
+  readonly selectPrepared?: (db: Kysely<DB>, statement: string, params: readonly (readonly unknown[])[]) => Promise<unknown[]>
+  /**
    * A transaction whose commit does not wait for the disk (TransactionOptions.durability 'relaxed'):
    * `wrap` runs around the whole transaction (outside it: SQLite's `synchronous` cannot change inside
    * one), `begin` first thing inside it (PostgreSQL's `set local`).

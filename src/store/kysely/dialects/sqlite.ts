@@ -141,6 +141,7 @@ export function openSqliteDialect(opts: SqliteDialectOptions): StoreDialect {
     putVersions: makePutVersions(raw),
     insertLogRows: makeInsertLogRows(raw),
     insertPrepared: makeInsertPrepared(raw),
+    selectPrepared: makeSelectPrepared(raw),
     relaxed: {
       // Inside the store's exclusive section (one connection, transactions one at a time), so no other
       // transaction commits while the setting is relaxed.
@@ -261,6 +262,38 @@ function makeInsertPrepared(raw: Database.Database): (statement: string, rows: r
       cache.set(statement, s)
     }
     for (const r of rows) s.run(...r)
+  }
+}
+
+/**
+ * Selects with cached prepared statements, one run per parameter row (see StoreDialect.selectPrepared):
+ * a lookup of a batch of keys as single-row statements costs a few microseconds per key, where a
+ * Kysely `in (…)` list is compiled and prepared afresh at every call.
+ */
+function makeSelectPrepared(raw: Database.Database): NonNullable<StoreDialect['selectPrepared']> {
+  const cache = new Map<string, Database.Statement>()
+  const run = (statement: string, params: readonly (readonly unknown[])[]): unknown[] => {
+    let s = cache.get(statement)
+    if (s === undefined) {
+      // A handful of fixed statements from the repositories; the bound keeps a mistake from growing it.
+      if (cache.size >= 64) cache.clear()
+      s = raw.prepare(statement)
+      cache.set(statement, s)
+    }
+    const out: unknown[] = []
+    for (const p of params) for (const row of s.all(...p)) out.push(row)
+    return out
+  }
+  return async (db, statement, params) => {
+    // Building a query on `db` runs its guards: a root instance used inside a transaction throws here
+    // instead of waiting for the connection forever.
+    db.selectNoFrom(sql<number>`1`.as('one')).compile()
+    if (db.isTransaction) {
+      if (!raw.inTransaction) throw new Error('store: prepared select on a transaction that is not open')
+      return run(statement, params)
+    }
+    // The connection, when no transaction holds it: this task owns it while the statements run.
+    return db.connection().execute(async () => run(statement, params))
   }
 }
 

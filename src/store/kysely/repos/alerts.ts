@@ -1,12 +1,12 @@
 /** Correlation alerts (migration 0003). Inserts ignore an existing (org_id, sighting_id). */
 import type { Alert, AlertStore } from '../../port.js'
 import { decodeAlert, encodeAlert } from '../codecs.js'
-import { chunksFor, type RepoContext } from './context.js'
+import { PREPARED_IN_LIST, PREPARED_IN_SIZE, chunksFor, paddedChunks, type RepoContext } from './context.js'
 
 /** Columns per alert row, for chunking multi-row inserts under the engines' parameter limits. */
 const COLUMNS = 11
 
-export function makeAlertRepo({ db, atomic }: RepoContext): AlertStore {
+export function makeAlertRepo({ db, dialect, atomic }: RepoContext): AlertStore {
   return {
     async add(alerts) {
       if (alerts.length === 0) return []
@@ -27,6 +27,23 @@ export function makeAlertRepo({ db, atomic }: RepoContext): AlertStore {
         }
         return added
       })
+    },
+
+    async alertedSightings(orgId, sightingIds) {
+      const out = new Set<string>()
+      const ids = [...new Set(sightingIds)]
+      // The (org_id, sighting_id) unique index answers each id.
+      if (dialect.selectPrepared) {
+        const params = paddedChunks(ids, PREPARED_IN_SIZE).map((chunk) => [orgId, ...chunk])
+        const rows = await dialect.selectPrepared(db, `select sighting_id from alerts where org_id = ? and sighting_id in (${PREPARED_IN_LIST})`, params)
+        for (const r of rows) out.add((r as { sighting_id: string }).sighting_id)
+        return out
+      }
+      for (const chunk of chunksFor(ids, 1, 500)) {
+        const rows = await db.selectFrom('alerts').select('sighting_id').where('org_id', '=', orgId).where('sighting_id', 'in', chunk).execute()
+        for (const r of rows) out.add(r.sighting_id)
+      }
+      return out
     },
 
     async get(id) {

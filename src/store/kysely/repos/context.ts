@@ -24,5 +24,28 @@ export function chunksFor<T>(rows: readonly T[], columnsPerRow: number, maxParam
   return out
 }
 
+/**
+ * Keys per run of a prepared `in (…)` lookup (StoreDialect.selectPrepared): one statement text for
+ * every batch, so it is prepared once; a short last chunk is padded (see `paddedChunks`).
+ */
+export const PREPARED_IN_SIZE = 100
+/** The placeholders of a prepared `in (…)` lookup. */
+export const PREPARED_IN_LIST = Array.from({ length: PREPARED_IN_SIZE }, () => '?').join(', ')
+
+/**
+ * Splits keys into chunks of exactly `size`, the last padded with its own first key (a repeated key
+ * in an `in (…)` list changes nothing). No chunk when there are no keys.
+ */
+export function paddedChunks<T>(keys: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < keys.length; i += size) {
+    const chunk = keys.slice(i, i + size)
+    const first = chunk[0] as T
+    while (chunk.length < size) chunk.push(first)
+    out.push(chunk)
+  }
+  return out
+}
+
 /** Number of affected rows from Kysely's bigint result. */
 export const affected = (n: bigint | undefined): number => Number(n ?? 0n)

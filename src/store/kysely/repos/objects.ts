@@ -10,7 +10,7 @@ import type {
 } from '../../port.js'
 import { decodeBool, decodeBytes, decodeInt, encodeBool, encodeBytes, sameBytes } from '../codecs.js'
 import type { DB } from '../schema.js'
-import { chunksFor, type RepoContext } from './context.js'
+import { PREPARED_IN_LIST, PREPARED_IN_SIZE, chunksFor, paddedChunks, type RepoContext } from './context.js'
 import { LATEST_ONLY, extremeVersion, inList, versionCondition } from './objects-filters.js'
 import { audienceColumns, audienceCondition, decodeAudience } from './audience.js'
 
@@ -281,6 +281,22 @@ export function makeObjectRepo(ctx: RepoContext): ObjectStore {
         .orderBy('seq')
         .execute()
       return rows.map((r) => ({ seq: decodeInt(r.seq, 'seq'), versionKey: r.version_key, json: r.json }))
+    },
+
+    async storedIds(stixIds) {
+      const out = new Set<string>()
+      const ids = [...new Set(stixIds)]
+      // From the (stix_id, version_key) unique index, one row per id at most.
+      if (dialect.selectPrepared) {
+        const rows = await dialect.selectPrepared(db, `select distinct stix_id from stix_objects where stix_id in (${PREPARED_IN_LIST})`, paddedChunks(ids, PREPARED_IN_SIZE))
+        for (const r of rows) out.add((r as { stix_id: string }).stix_id)
+        return out
+      }
+      for (const chunk of chunksFor(ids, 1, 500)) {
+        const rows = await db.selectFrom('stix_objects').select('stix_id').distinct().where('stix_id', 'in', chunk).execute()
+        for (const r of rows) out.add(r.stix_id)
+      }
+      return out
     },
 
     exportLatest(collectionId, batchSize) {
