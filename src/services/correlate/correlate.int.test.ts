@@ -279,6 +279,40 @@ for (const dialect of DIALECTS) {
       expect(await node.services.verifyLog()).toMatchObject({ ok: true, problems: [] })
     })
 
+    it('an observation stored again by a third organisation: no second sighting (its id is taken), an alert to the new reporter only; re-runs add nothing', async () => {
+      const s = system()
+      const o = await node.services.admin.createOrganisation(s, { name: 'County Gamma' })
+      const c = await node.services.admin.createCollection(s, { title: 'County Gamma intelligence' })
+      if (!o.ok || !c.ok) throw new Error('org or collection')
+      await node.services.admin.setCollectionPermission(s, { collection: c.value.id, orgId: o.value.id, canRead: true, canWrite: true })
+      const u = await node.services.admin.createUser(s, { orgId: o.value.id, username: 'analyst-gamma', role: 'analyst' })
+      if (!u.ok) throw new Error('user')
+      const C: Viewer = { kind: 'user', userId: u.value.id, username: u.value.username, orgId: o.value.id, role: 'analyst' }
+      const forA = (await alertsOf(orgA.id)).length
+      const forB = (await alertsOf(orgB.id)).length
+      const inB = await sightingsIn(collB)
+      // The observed-data B reported first (same ids), now also in C's collection.
+      const [sco, od] = observedData('domain-name', (d1 as string).toUpperCase())
+      const sightingId = inB.find((x) => x.sighting_of_ref === indicator(d1 as string, 'domain').id)?.id
+      await add(C, c.value.id, [sco, od])
+      expect(await sightingsIn(c.value.id)).toEqual([])
+      expect(await alertsOf(o.value.id)).toEqual([expect.objectContaining({ kind: 'observation_matched', sightingId, observationId: od.id, indicatorId: indicator(d1 as string, 'domain').id })])
+      expect((await alertsOf(o.value.id))[0]?.detail).toMatchObject({ observation: { collectionId: c.value.id, reporter: o.value.id }, indicator: null })
+      expect((await alertsOf(orgA.id)).length).toBe(forA)
+      expect((await alertsOf(orgB.id)).length).toBe(forB)
+      // Twice over the whole store: every match is found again (the new membership too), nothing is added.
+      for (let run = 0; run < 2; run++) {
+        const r = await node.services.correlate.correlateAll()
+        if (!r.ok) throw new Error('correlateAll')
+        expect(r.value).toMatchObject({ matches: 7, sightings: 0, alerts: 0, errors: 0 })
+      }
+      expect(await sightingsIn(collB)).toEqual(inB)
+      expect(await sightingsIn(c.value.id)).toEqual([])
+      expect((await alertsOf(o.value.id)).length).toBe(1)
+      expect((await alertsOf(orgA.id)).length).toBe(forA)
+      expect((await alertsOf(orgB.id)).length).toBe(forB)
+    })
+
     it('over-correlation: a value in more indicators than the limit is suppressed with the reason', async () => {
       const wl = { warninglists: [], maxIndicatorsPerValue: 2 }
       const other = await createTestNode(dialect, { clock, correlation: wl })
