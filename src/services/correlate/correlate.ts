@@ -587,6 +587,8 @@ export function makeCorrelateService(deps: CorrelateDeps) {
         const near = new Map<string, JsonObject>()
         const parsed: { o: JsonObject; r: (typeof rows)[number] }[] = []
         for (const r of rows) {
+          // Correlation's own sightings are not observations (nor what one refers to): skipped unparsed.
+          if (r.type === 'sighting' && actorSystem(r.logEntry) === CORRELATION_ACTOR) continue
           const o = parse(r.json)
           if (!o) continue
           parsed.push({ o, r })
@@ -598,7 +600,6 @@ export function makeCorrelateService(deps: CorrelateDeps) {
           if (kind === null) continue
           if (kind === 'observed-data' && Array.isArray(o.object_refs)) for (const ref of o.object_refs) if (typeof ref === 'string') referenced.add(`${r.collectionId}\u0000${ref}`)
           if (kind === 'sco' && referenced.has(`${r.collectionId}\u0000${r.stixId}`)) continue
-          if (kind === 'sighting' && actorSystem(r.logEntry) === CORRELATION_ACTOR) continue
           const rec: ObservationRecord = { id: r.stixId, kind, type: r.type, collectionId: r.collectionId, objectSeq: r.objectSeq, reporterOrg: actorOrg(r.logEntry, hostOrg), dateAdded: r.dateAdded }
           const obs = await observationOf(o, rec, near)
           if (obs) out.push(obs)
