@@ -332,6 +332,10 @@ export function makeFederationService(deps: FederationDeps) {
     if (reader === null || env === null) return 0
     const outbound = peer.outboundCollectionId
     const exclude = (await store.peers.list()).map((p) => p.outboundCollectionId).filter((c): c is string => c !== null)
+    // What this peer sent us is never offered back to it: skip its collection in the query instead of
+    // reading every received row once after a big pull (16 s for a million; other peers still get
+    // what the policy lets them relay).
+    exclude.push(peer.inboundCollectionId)
     // Agreements travel by export/import or the peer inbox, never by sync (the collection is node-internal).
     const agreementsCollection = await store.collections.find(AGREEMENTS_COLLECTION_ALIAS)
     if (agreementsCollection) exclude.push(agreementsCollection.id)
