@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'entente.js')
 export const TAXII = 'application/taxii+json;version=2.1'
@@ -130,4 +131,12 @@ export async function collectionIds(n: TestNode, collection: string, token = n.t
     if (!r.body.more || !r.body.next) return ids
     next = r.body.next
   }
+}
+
+/** The token `from` holds to read its per-peer collection on the peer named `peerName`, and that collection. */
+export function peerToken(from: TestNode, peerName: string): { token: string; collection: string } {
+  const db = new Database(join(from.data, 'entente.db'), { readonly: true })
+  const row = db.prepare('select auth, remote_collection from peers where name = ?').get(peerName) as { auth: string; remote_collection: string }
+  db.close()
+  return { token: (JSON.parse(row.auth) as { token: string }).token, collection: row.remote_collection }
 }

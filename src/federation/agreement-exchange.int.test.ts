@@ -9,10 +9,9 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TLP2 } from '../services/federation/policy.js'
-import { addObjects, collectionIds, json, peer, run, serve, stop, testNode, type TestNode } from '../../test/federation-nodes.js'
+import { addObjects, collectionIds, json, peer, peerToken, run, serve, stop, testNode, type TestNode } from '../../test/federation-nodes.js'
 
 const base = 36000 + (process.pid % 2000) * 3
 const T = '2026-03-01T00:00:00.000Z'
@@ -23,14 +22,6 @@ function indicator(marking: string): Record<string, unknown> {
     type: 'indicator', spec_version: '2.1', id, created: T, modified: T, object_marking_refs: [marking],
     name: `ballot portal lookalike ${id.slice(-6)}`, pattern: `[domain-name:value = 'vote-${id.slice(-12)}.example']`, pattern_type: 'stix', valid_from: T,
   }
-}
-
-/** The token `from` holds to read its per-peer collection on the peer named `peerName`, and that collection. */
-function peerToken(from: TestNode, peerName: string): { token: string; collection: string } {
-  const db = new Database(join(from.data, 'entente.db'), { readonly: true })
-  const row = db.prepare('select auth, remote_collection from peers where name = ?').get(peerName) as { auth: string; remote_collection: string }
-  db.close()
-  return { token: (JSON.parse(row.auth) as { token: string }).token, collection: row.remote_collection }
 }
 
 async function init(n: TestNode, dir: string): Promise<void> {

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withRecipients } from '../core/marking/recipients.js'
 import { TLP2 } from '../services/federation/policy.js'
-import { addObjects, agree, collectionIds, json, peer, serve, stop, testNode, type TestNode } from '../../test/federation-nodes.js'
+import { addObjects, agree, collectionIds, json, peer, peerToken, serve, stop, testNode, type TestNode } from '../../test/federation-nodes.js'
 
 const base = 24000 + (process.pid % 2000) * 5
 const T = '2026-03-01T00:00:00.000Z'
@@ -28,14 +28,6 @@ function stix(type: 'indicator' | 'malware' | 'report', marking: string, recipie
         ? { ...common, name: `loader ${id.slice(-6)}`, is_family: false }
         : { ...common, name: `situation report ${id.slice(-6)}`, published: T, object_refs: [`identity--${randomUUID()}`] }
   return recipients ? withRecipients(o, recipients) : o
-}
-
-/** The token `from` holds to read its per-peer collection on the peer named `peerName`. */
-function peerToken(from: TestNode, peerName: string): { token: string; collection: string } {
-  const db = new Database(join(from.data, 'entente.db'), { readonly: true })
-  const row = db.prepare('select auth, remote_collection from peers where name = ?').get(peerName) as { auth: string; remote_collection: string }
-  db.close()
-  return { token: (JSON.parse(row.auth) as { token: string }).token, collection: row.remote_collection }
 }
 
 async function init(n: TestNode, dir: string): Promise<void> {

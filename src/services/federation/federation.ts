@@ -153,7 +153,6 @@ export function makeDecisionMemo(max: number, ttlMs: number) {
         if (oldest.done !== true) m.delete(oldest.value)
       }
     },
-    clear: () => m.clear(),
   }
 }
 
